@@ -88,7 +88,11 @@ export interface Lease {
 /** The answer of `lease`: the leased requests, and when to ask again if none were ready. */
 export interface LeaseBatch {
   leases: Lease[];
-  /** Epoch ms at which the next host becomes ready, or null when nothing is pending. */
+  /**
+   * Epoch ms at which to ask again: when the next host becomes ready, or, when every host with
+   * pending work is at its concurrency limit, the earliest lease expiry. Null when nothing is
+   * pending.
+   */
   wakeAt: number | null;
 }
 
@@ -131,6 +135,12 @@ export interface FeedCheckpoint {
 export interface PageOutcome {
   /** Id of the leased request being settled. */
   id: string;
+  /**
+   * The `deliveries` of the lease being settled. When given, a store rejects the commit with
+   * SF_STORE_UNKNOWN_LEASE if the request has since been leased again (a late commit from a
+   * worker whose lease expired must not settle another worker's lease).
+   */
+  deliveries?: number;
   result: PageResult;
   children: QueuedRequest[];
   /** Items as JSON text, one per item; kept by stores with `capabilities.items`. */

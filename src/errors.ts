@@ -46,6 +46,7 @@ export const ErrorCodes = {
   STORE_IO: 'SF_STORE_IO',
   STORE_UNAVAILABLE: 'SF_STORE_UNAVAILABLE',
   STORE_UNKNOWN_LEASE: 'SF_STORE_UNKNOWN_LEASE',
+  STORE_INVALID_REQUEST: 'SF_STORE_INVALID_REQUEST',
 } as const;
 
 /** One of the stable error codes in {@link ErrorCodes}. */
