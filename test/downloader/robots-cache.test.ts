@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { Fetcher } from '../../src/downloader/fetcher.ts';
-import { MemoryKV } from '../../src/downloader/memory-kv.ts';
+import { MemoryKV } from '../../src/kv/memory-kv.ts';
 import { RobotsPolicy } from '../../src/downloader/robots-cache.ts';
 import type { SharedKV } from '../../src/contracts.ts';
 import { startServer, type TestServer } from './http-test-server.ts';

@@ -1,0 +1,38 @@
+/**
+ * The shape check every store applies to requests before it changes anything, so that a bad
+ * request rejects its whole batch or commit (all or nothing) with one stable code on every
+ * backend, and hex fingerprints turn into the bytes the seen set keys on.
+ *
+ * Invariant: a request that passes has a non-empty string id and host, a string url, a
+ * 40-digit lower-case hex fingerprint, and finite numeric priority and depth (depth >= 0).
+ */
+import type { QueuedRequest } from '../contracts.ts';
+import { ErrorCodes, StoreError } from '../errors.ts';
+
+const HEX40 = /^[0-9a-f]{40}$/;
+
+function invalid(request: unknown, why: string): StoreError {
+  const id = typeof request === 'object' && request !== null ? (request as { id?: unknown }).id : undefined;
+  return new StoreError(ErrorCodes.STORE_INVALID_REQUEST, `invalid request${typeof id === 'string' ? ` ${id}` : ''}: ${why}`, {
+    details: { id },
+  });
+}
+
+/** Throws StoreError SF_STORE_INVALID_REQUEST for the first malformed request of `requests`. */
+export function validateQueuedRequests(requests: readonly QueuedRequest[]): void {
+  if (!Array.isArray(requests)) throw invalid(undefined, 'expected an array of requests');
+  for (const r of requests) {
+    if (typeof r !== 'object' || r === null) throw invalid(r, 'not an object');
+    if (typeof r.id !== 'string' || r.id.length === 0) throw invalid(r, 'id must be a non-empty string');
+    if (typeof r.fingerprint !== 'string' || !HEX40.test(r.fingerprint)) throw invalid(r, 'fingerprint must be 40 lower-case hex digits');
+    if (typeof r.host !== 'string' || r.host.length === 0) throw invalid(r, 'host must be a non-empty string');
+    if (typeof r.url !== 'string') throw invalid(r, 'url must be a string');
+    if (typeof r.priority !== 'number' || !Number.isFinite(r.priority)) throw invalid(r, 'priority must be a finite number');
+    if (typeof r.depth !== 'number' || !Number.isFinite(r.depth) || r.depth < 0) throw invalid(r, 'depth must be a number >= 0');
+  }
+}
+
+/** The 20 bytes of a validated 40-hex fingerprint. */
+export function fingerprintBytes(hex: string): Uint8Array {
+  return Buffer.from(hex, 'hex');
+}

@@ -1,0 +1,43 @@
+/**
+ * Runs the CLI as a real child process (through tsx) and collects its output, for CLI tests.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
+
+/** A running CLI process. */
+export interface Run {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: string | null; stderr: string; stdout: string }>;
+}
+
+/** Starts `superfilter <args>` with a clean environment (only PATH, plus `env`). */
+export function cli(args: string[], env: Record<string, string> = {}): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  let stdout = '';
+  child.stderr?.on('data', (d) => {
+    stderr += d;
+  });
+  child.stdout?.on('data', (d) => {
+    stdout += d;
+  });
+  const done = new Promise<{ code: number | null; signal: string | null; stderr: string; stdout: string }>((resolve) => {
+    child.on('exit', (code, signal) => setImmediate(() => resolve({ code, signal, stderr, stdout })));
+  });
+  return { child, done };
+}
+
+/** Polls `cond` every 25 ms until true; throws after `ms`. */
+export async function waitFor(cond: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
