@@ -25,9 +25,11 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.SUPERFILTER_TEST_CONCURRENCY ?? '2';
+// A test that hangs must fail the run, not stall it: no single test may take 5 minutes.
+const timeoutMs = process.env.SUPERFILTER_TEST_TIMEOUT_MS ?? '300000';
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${timeoutMs}`, '--test-reporter=spec', ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

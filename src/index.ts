@@ -39,6 +39,7 @@ export { exportRequestsSeen, importRequestsSeen } from './seen/requests-seen.ts'
 export type { ImportResult } from './seen/requests-seen.ts';
 
 // Stores
+export { MemoryKV } from './kv/memory-kv.ts';
 export { MemoryStore } from './stores/memory/memory-store.ts';
 export type { MemoryStoreOptions, SyncSeenFilter } from './stores/memory/memory-store.ts';
 export { JobdirStore } from './stores/jobdir/jobdir-store.ts';

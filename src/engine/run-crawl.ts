@@ -1,8 +1,10 @@
 /**
- * Assembles one crawl from a config and a spider: the store (by `config.store`), the fetcher,
+ * Assembles one crawl from a config and a spider: the fetcher (it checks `--resolve` first),
+ * the store (by `config.store`), per-host delays (robots.txt crawl-delay, `autoThrottle`),
  * robots.txt, the link scope, the feed (resumed at the store's checkpoint), logging, the
  * progress line and the final stats; runs it; closes everything in order (crawler, feed,
- * store, connections) and writes `--stats-json`.
+ * the spider's `close()` hook — exactly once, its errors logged — store, connections) and
+ * writes `--stats-json`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

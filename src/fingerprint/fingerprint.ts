@@ -68,9 +68,15 @@ function headersJson(request: FingerprintRequest, include: readonly string[] | u
   return '{' + entries.map(([k, v]) => '"' + k + '": ' + v).join(', ') + '}';
 }
 
+const PLAIN_GET_PREFIX = '{"body": "", "headers": {}, "method": "GET", "url": ';
+
 /** The exact JSON text Scrapy hashes for this request. */
 export function fingerprintJson(request: FingerprintRequest, options: FingerprintOptions = {}): string {
   const url = fingerprintUrl(request.url, options.keepFragments === true);
+  // The common request (GET, no body, no headers counted) has a constant prefix.
+  if (request.method === undefined && (request.body === undefined || request.body === null) && !options.includeHeaders?.length) {
+    return PLAIN_GET_PREFIX + pythonJsonString(url) + '}';
+  }
   const method = request.method === undefined ? 'GET' : String(request.method).toUpperCase();
   return (
     '{"body": "' +

@@ -14,8 +14,13 @@ export type PythonJsonValue = string | number | boolean | null | PythonJsonValue
 
 const SHORT_ESCAPES: Record<number, string> = { 8: '\\b', 9: '\\t', 10: '\\n', 12: '\\f', 13: '\\r', 34: '\\"', 92: '\\\\' };
 
+const JSON_PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 /** A string as Python's `json.dumps` writes it (with `ensure_ascii=True`). */
 export function pythonJsonString(s: string): string {
+  // Most strings need no escape; a native scan says so quickly (and flattens a concatenated
+  // string once instead of walking it for every character).
+  if (JSON_PLAIN.test(s)) return '"' + s + '"';
   let out = '"';
   let start = 0;
   for (let i = 0; i < s.length; i++) {

@@ -71,31 +71,70 @@ function compareBytes(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Reused name and value lists of {@link canonicalQuery} (it never re-enters itself). */
+const queryNames: string[] = [];
+const queryValues: string[] = [];
+
 /** The query as `urlencode(sorted(parse_qsl_to_bytes(query, keep_blank_values=True)))`. */
 export function canonicalQuery(query: string): string {
   if (!query) return '';
-  const pairs: [string, string][] = [];
+  const names = queryNames;
+  const values = queryValues;
+  let count = 0;
   let start = 0;
   const n = query.length;
   for (let i = 0; i <= n; i++) {
     const c = i === n ? 38 : query.charCodeAt(i);
     if (c !== 38 && c !== 59) continue;
     if (i > start) {
-      const field = query.slice(start, i);
-      const eq = field.indexOf('=');
-      const name = eq < 0 ? field : field.slice(0, eq);
-      const value = eq < 0 ? '' : field.slice(eq + 1);
-      pairs.push([unquoteToBytes(name, true), unquoteToBytes(value, true)]);
+      const eq = query.indexOf('=', start);
+      const name = eq < 0 || eq >= i ? query.slice(start, i) : query.slice(start, eq);
+      const value = eq < 0 || eq >= i ? '' : query.slice(eq + 1, i);
+      names[count] = unquoteToBytes(name, true);
+      values[count] = unquoteToBytes(value, true);
+      count++;
     }
     start = i + 1;
   }
-  if (pairs.length > 1) pairs.sort((a, b) => compareBytes(a[0], b[0]) || compareBytes(a[1], b[1]));
+  // A stable sort by (name, value) bytes, like Python's: insertion sort for the usual few
+  // pairs, a merge through an index array beyond that.
+  if (count > 16) sortPairsByIndex(names, values, count);
+  else {
+    for (let k = 1; k < count; k++) {
+      const name = names[k];
+      const value = values[k];
+      let j = k - 1;
+      while (j >= 0 && (compareBytes(names[j], name) || compareBytes(values[j], value)) > 0) {
+        names[j + 1] = names[j];
+        values[j + 1] = values[j];
+        j--;
+      }
+      names[j + 1] = name;
+      values[j + 1] = value;
+    }
+  }
   let out = '';
-  for (let k = 0; k < pairs.length; k++) {
+  for (let k = 0; k < count; k++) {
     if (k > 0) out += '&';
-    out += quoteBytes(pairs[k][0], FORM_SAFE, true) + '=' + quoteBytes(pairs[k][1], FORM_SAFE, true);
+    out += quoteBytes(names[k], FORM_SAFE, true) + '=' + quoteBytes(values[k], FORM_SAFE, true);
+  }
+  // Drop references so long queries are not kept alive by the scratch lists.
+  if (names.length > 64) {
+    names.length = 0;
+    values.length = 0;
   }
   return out;
+}
+
+function sortPairsByIndex(names: string[], values: string[], count: number): void {
+  const order = Array.from({ length: count }, (_, k) => k);
+  order.sort((a, b) => compareBytes(names[a], names[b]) || compareBytes(values[a], values[b]) || a - b);
+  const n2 = order.map((k) => names[k]);
+  const v2 = order.map((k) => values[k]);
+  for (let k = 0; k < count; k++) {
+    names[k] = n2[k];
+    values[k] = v2[k];
+  }
 }
 
 const NETLOC_CACHE_LIMIT = 4096;

@@ -123,8 +123,15 @@ export function quote(s: string, safe: SafeTable): string {
 
 /** Python `quote` of a byte string held as chars 0..255, with `safe` extra characters. */
 export function quoteBytes(bytes: string, safe: SafeTable, plusForSpace = false): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) {
+  let first = 0;
+  while (first < bytes.length) {
+    const b = bytes.charCodeAt(first);
+    if (b >= 128 || safe[b] === 0) break;
+    first++;
+  }
+  if (first === bytes.length) return bytes; // nothing to escape: no new string
+  let out = bytes.slice(0, first);
+  for (let i = first; i < bytes.length; i++) {
     const b = bytes.charCodeAt(i);
     if (b < 128 && safe[b] === 1) out += bytes[i];
     else if (plusForSpace && b === 32) out += '+';
@@ -135,10 +142,16 @@ export function quoteBytes(bytes: string, safe: SafeTable, plusForSpace = false)
 
 /** Python `unquote_to_bytes(s.encode('utf8'))`, returning bytes as chars 0..255. */
 export function unquoteToBytes(s: string, plusAsSpace = false): string {
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || c === 37 || (plusAsSpace && c === 43)) break;
+    i++;
+  }
+  if (i === n) return s; // plain ASCII without escapes: unchanged, nothing allocated
   const out: string[] = [];
   let start = 0;
-  let i = 0;
-  const n = s.length;
   while (i < n) {
     const c = s.charCodeAt(i);
     if (c < 128 && c !== 37 && !(plusAsSpace && c === 43)) {

@@ -74,7 +74,9 @@ describe('superfilter crawl (CLI)', () => {
     const run = cli(['crawl', `${site.origin}/`, '-o', out, '--store', 'memory', '--concurrency', '8', '--no-progress']);
     await waitFor(() => existsSync(out) && readFileSync(out, 'utf8').split('\n').length > 10, 15_000);
     run.child.kill('SIGINT');
-    await new Promise((r) => setTimeout(r, 50));
+    // Soon after the first, while pages (100 ms of server latency each) are surely in flight;
+    // on a busy machine a longer gap can let the graceful stop finish first.
+    await new Promise((r) => setTimeout(r, 5));
     run.child.kill('SIGINT');
     const { code, stderr } = await run.done;
     assert.equal(code, 130, stderr);

@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { parseConfig } from '../../src/config.ts';
 import { adaptSpider } from '../../src/engine/adapt-spider.ts';
 import { createLogger } from '../../src/engine/logger.ts';
 import { runCrawl } from '../../src/engine/run-crawl.ts';
 import { genericSpider } from '../../src/spider/generic-spider.ts';
+import { tempDir } from '../helpers/crawl-helpers.ts';
+
+const tmp = tempDir();
+let runs = 0;
 
 /** A site whose robots.txt answers 503 `failures` times, then 200 (allow all); pages link /a → /b. */
 async function flakyRobotsSite(failures: number) {
@@ -38,7 +43,7 @@ async function flakyRobotsSite(failures: number) {
 }
 
 async function crawl(origin: string, robots: { unreachableRetryMs: number; unreachableWaits: number }) {
-  const config = parseConfig({ store: 'memory', output: '', retryBaseMs: 20 }, {});
+  const config = parseConfig({ store: 'memory', output: join(tmp.dir, `items-${++runs}.jsonl`), retryBaseMs: 20 }, {});
   const lines: string[] = [];
   const result = await runCrawl({
     config,
@@ -54,14 +59,7 @@ describe('an unreachable robots.txt', () => {
   const sites: { close(): Promise<void> }[] = [];
   after(async () => {
     for (const s of sites) await s.close();
-  });
-  // Items go to stdout with output ''; keep the test output readable.
-  const write = process.stdout.write.bind(process.stdout);
-  before(() => {
-    process.stdout.write = (() => true) as typeof process.stdout.write;
-  });
-  after(() => {
-    process.stdout.write = write;
+    tmp.cleanup();
   });
 
   it('holds the origin\'s requests until robots.txt answers, then crawls everything', async () => {

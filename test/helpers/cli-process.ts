@@ -2,9 +2,13 @@
  * Runs the CLI as a real child process (through tsx) and collects its output, for CLI tests.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
+// By absolute URL, so a CLI run from another working directory still finds the TypeScript loader.
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** A running CLI process. */
 export interface Run {
@@ -12,10 +16,11 @@ export interface Run {
   done: Promise<{ code: number | null; signal: string | null; stderr: string; stdout: string }>;
 }
 
-/** Starts `superfilter <args>` with a clean environment (only PATH, plus `env`). */
-export function cli(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+/** Starts `superfilter <args>` with a clean environment (only PATH, plus `env`), in `options.cwd` if given. */
+export function cli(args: string[], env: Record<string, string> = {}, options: { cwd?: string } = {}): Run {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -42,31 +42,63 @@ export interface CrawlFlags {
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
+const d = (name: keyof typeof configSchema) => `(default ${String(configSchema[name].default)})`;
+
 /** Adds the crawl flags to a command (shared by `crawl` and `demo`). */
 export function addCrawlFlags(cmd: Command): Command {
   return cmd
-    .option('-o, --output <file>', 'items file; .jsonl (default), .csv or .json by extension; "-" for stdout')
-    .option('--concurrency <n>', 'requests in flight at once, across all hosts')
-    .option('--per-host <n>', 'requests in flight at once to one host')
-    .option('--delay <ms>', 'milliseconds between request starts to one host')
-    .option('--jitter <ms>', 'random extra delay per request, in [0, ms)')
-    .option('--max-pages <n>', 'stop after this many pages (0: no limit)')
-    .option('--depth <n>', 'do not follow links deeper than this (0: no limit)')
-    .addOption(new Option('--scope <scope>', 'which links to follow').choices(['host', 'domain', 'origin', 'any']))
-    .option('--resolve <host:port:addr>', 'send connections for host:port to addr (repeatable, as curl)', collect)
+    .option('-o, --output <file>', 'items file; the format follows the extension: .jsonl, .csv, .json (default: JSON Lines on stdout)')
+    .option('--concurrency <n>', `requests in flight at once, across all hosts ${d('concurrency')}`)
+    .option('--per-host <n>', `requests in flight at once to one host ${d('perHost')}`)
+    .option('--delay <ms>', `milliseconds between request starts to one host ${d('delayMs')}`)
+    .option('--jitter <ms>', `random extra delay per request, in [0, ms) ${d('jitterMs')}`)
+    .option('--max-pages <n>', 'stop after this many pages (default 0: no limit)')
+    .option('--depth <n>', 'do not follow links deeper than this; start pages are depth 0 (default 0: no limit)')
+    .addOption(new Option('--scope <scope>', `which links to follow, relative to the start URLs ${d('scope')}`).choices(['host', 'domain', 'origin', 'any']))
+    .option('--resolve <host:port:addr>', 'connect to addr for host:port, as curl (repeatable)', collect)
     .option('--ignore-robots', 'do not fetch or obey robots.txt')
-    .option('--stats-json <file>', 'write the final stats as JSON')
-    .addOption(new Option('--log-level <level>', 'log verbosity').choices(['error', 'warn', 'info', 'debug']))
-    .addOption(new Option('--store <kind>', 'where the seen set and frontier live').choices(['memory', 'jobdir', 'redis']))
-    .option('--jobdir <dir>', 'job directory (default .superfilter/<spider name>)')
-    .option('--redis <url>', 'Redis URL for fleet mode (redis:// or rediss://)')
+    .option('--stats-json <file>', 'write the final stats to this JSON file')
+    .addOption(new Option('--log-level <level>', `log verbosity ${d('logLevel')}`).choices(['error', 'warn', 'info', 'debug']))
+    .addOption(new Option('--store <kind>', `where the seen set and the frontier live ${d('store')}`).choices(['memory', 'jobdir', 'redis']))
+    .option('--jobdir <dir>', 'job directory of the jobdir store (default .superfilter/<spider name>)')
+    .option('--redis <url>', 'Redis URL for fleet mode, redis:// or rediss:// (implies --store redis)')
     .option('--crawl <name>', 'name of the shared crawl in Redis (default: the spider name)')
-    .option('--user-agent <ua>', 'User-Agent header')
-    .option('--retries <n>', 'retries for network errors, 5xx and 429')
-    .option('--auto-throttle', 'adapt each host delay to its latency')
-    .option('-s, --set <name=value>', 'any setting of the configuration reference (repeatable)', collect)
-    .option('--no-progress', 'no live progress line');
+    .option('--user-agent <ua>', 'User-Agent header (default superfilter/<version> with a project link)')
+    .option('--retries <n>', `retries for network errors, timeouts, 408, 429 and 5xx ${d('retries')}`)
+    .option('--auto-throttle', 'adapt each host delay to its response time (never below --delay or a robots.txt crawl-delay)')
+    .option('-s, --set <name=value>', 'any setting of docs/configuration.md by name, e.g. --set maxBodyBytes=2000000 (repeatable)', collect)
+    .option('--no-progress', 'no live progress line on stderr')
+    .addHelpText(
+      'after',
+      `
+Settings come from defaults < SUPERFILTER_* environment variables < the spider's settings < flags.
+Ctrl-C once: finish the pages in flight and stop (exit 0); twice: abort them (exit 130).
+Exit codes: 0 done, 1 failed while running, 2 bad arguments, 130 aborted.`,
+    );
 }
+
+/** Flag names by setting, to name the flag the user typed in an error. */
+const FLAG_OF: Record<string, string> = {
+  output: '--output',
+  concurrency: '--concurrency',
+  perHost: '--per-host',
+  delayMs: '--delay',
+  jitterMs: '--jitter',
+  maxPages: '--max-pages',
+  maxDepth: '--depth',
+  scope: '--scope',
+  resolve: '--resolve',
+  ignoreRobots: '--ignore-robots',
+  statsJson: '--stats-json',
+  logLevel: '--log-level',
+  store: '--store',
+  jobdir: '--jobdir',
+  redis: '--redis',
+  crawlName: '--crawl',
+  userAgent: '--user-agent',
+  retries: '--retries',
+  autoThrottle: '--auto-throttle',
+};
 
 /** Turns flags into a parsed Config (defaults < SUPERFILTER_* env < `base` < flags). Throws ConfigError. */
 export function configFromFlags(flags: CrawlFlags, base: ConfigInput = {}): Config {
@@ -100,8 +132,26 @@ export function configFromFlags(flags: CrawlFlags, base: ConfigInput = {}): Conf
     ['retries', 'retries'],
     ['autoThrottle', 'autoThrottle'],
   ];
-  for (const [flag, setting] of map) if (flags[flag] !== undefined) input[setting] = flags[flag];
-  return parseConfig({ ...base, ...(input as ConfigInput) });
+  const named = new Map<string, string>(Object.keys(input).map((setting) => [setting, `--set ${setting}`]));
+  for (const [flag, setting] of map) {
+    if (flags[flag] === undefined) continue;
+    input[setting] = flags[flag];
+    named.set(setting, FLAG_OF[setting]);
+  }
+  try {
+    return parseConfig({ ...base, ...(input as ConfigInput) });
+  } catch (error) {
+    throw withFlagName(error, named);
+  }
+}
+
+/** Rewrites `setting "delayMs": …` as `--delay: …` (or `--set delayMs: …`) when the value came from the command line. */
+function withFlagName(error: unknown, named: ReadonlyMap<string, string>): unknown {
+  if (!(error instanceof ConfigError)) return error;
+  const flag = named.get(String(error.details.setting));
+  if (flag === undefined) return error;
+  const problem = error.message.replace(/^setting "[^"]+": /, '');
+  return new ConfigError(error.code, `${flag}: ${problem}`, { cause: error.cause, details: error.details });
 }
 
 /** Options of {@link crawlWithSignals}. */
