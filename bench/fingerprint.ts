@@ -1,10 +1,11 @@
 /**
  * Micro-benchmark of the hot path: URLs per second for canonicalizeUrl, safeUrl + canonicalize
- * (the fingerprinted URL), and fingerprint (bytes). Usage:
+ * (the fingerprinted URL), and fingerprint (bytes), with the one-pass fast path for common URLs
+ * and (rows marked "exact path") without it. Usage:
  *   node --import tsx bench/fingerprint.ts [--count N] [--rounds R]
  * Prints a table, then one JSON line.
  */
-import { fingerprint, fingerprintInto, fingerprintUrl } from '../src/fingerprint/fingerprint.ts';
+import { fingerprint, fingerprintInto, fingerprintUrl, setFingerprintFastPath } from '../src/fingerprint/fingerprint.ts';
 import { canonicalizeUrl } from '../src/url/canonicalize-url.ts';
 
 function arg(name: string, fallback: number): number {
@@ -58,12 +59,15 @@ const results = [
 ];
 const slab = new Uint8Array(20 * 1024);
 let slot = 0;
-results.push(
-  measure('fingerprintInto (batch buffer)', (u) => {
-    fingerprintInto({ url: u }, slab, (slot = (slot + 1) & 1023) * 20);
-    return u;
-  }),
-);
+const intoSlab = (u: string) => {
+  fingerprintInto({ url: u }, slab, (slot = (slot + 1) & 1023) * 20);
+  return u;
+};
+results.push(measure('fingerprintInto (batch buffer)', intoSlab));
+setFingerprintFastPath(false);
+results.push(measure('fingerprintUrl, exact path', (u) => fingerprintUrl(u)));
+results.push(measure('fingerprintInto, exact path', intoSlab));
+setFingerprintFastPath(true);
 const seen = new Set<string>();
 results.push(
   measure('fingerprint + JS Set test-and-set', (u) => {

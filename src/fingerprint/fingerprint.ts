@@ -12,6 +12,7 @@
 import { hash } from 'node:crypto';
 import { ErrorCodes, UrlError } from '../errors.ts';
 import { canonicalizeParts } from '../url/canonicalize-url.ts';
+import { canonicalUrlInto } from '../url/fast-canonical-url.ts';
 import { safeUrlParts } from '../url/safe-url.ts';
 import { pythonJsonString } from './python-json.ts';
 
@@ -33,8 +34,61 @@ export interface FingerprintOptions {
   keepFragments?: boolean;
 }
 
+const PLAIN_GET_PREFIX = '{"body": "", "headers": {}, "method": "GET", "url": ';
+
+// The JSON text of a plain GET is built here, after a constant prefix written once: the
+// canonical URL is written straight after it by the fast path (see fast-canonical-url.ts).
+const SCRATCH = Buffer.alloc(65536);
+const URL_AT = SCRATCH.write(PLAIN_GET_PREFIX + '"', 'latin1');
+// Views of SCRATCH by length, so hashing one needs no new view object.
+const VIEW_CACHE_LIMIT = 4096;
+const views: Buffer[] = [];
+let fastPath = true;
+
+/**
+ * Turns the one-pass fast path for common URLs on or off (default on) and returns the
+ * previous setting. Both give identical results; off is for differential tests and A/B benchmarks.
+ */
+export function setFingerprintFastPath(enabled: boolean): boolean {
+  const previous = fastPath;
+  fastPath = enabled;
+  return previous;
+}
+
+/** End of the canonical URL written at URL_AT, or -1 where the exact path must run. */
+function fastCanonical(url: string, keepFragments: boolean): number {
+  if (!fastPath || typeof url !== 'string') return -1;
+  return canonicalUrlInto(url, SCRATCH, URL_AT, SCRATCH.length - 2, keepFragments);
+}
+
+/** The whole plain-GET JSON text in SCRATCH as a view, or null where the exact path must run. */
+function fastJsonView(url: string, keepFragments: boolean): Buffer | null {
+  const end = fastCanonical(url, keepFragments);
+  if (end < 0) return null;
+  SCRATCH[end] = 34; // "
+  SCRATCH[end + 1] = 125; // }
+  const length = end + 2;
+  if (length >= VIEW_CACHE_LIMIT) return SCRATCH.subarray(0, length);
+  let view = views[length];
+  if (view === undefined) {
+    view = SCRATCH.subarray(0, length);
+    views[length] = view;
+  }
+  return view;
+}
+
+function isPlainGet(request: FingerprintRequest, options: FingerprintOptions): boolean {
+  return (
+    (request.method === undefined || request.method === 'GET') &&
+    (request.body === undefined || request.body === null || request.body === '') &&
+    !options.includeHeaders?.length
+  );
+}
+
 /** The canonical URL that a request's fingerprint covers (safe URL, then canonicalized). */
 export function fingerprintUrl(url: string, keepFragments = false): string {
+  const end = fastCanonical(url, keepFragments);
+  if (end >= 0) return SCRATCH.toString('latin1', URL_AT, end);
   return canonicalizeParts(safeUrlParts(url), keepFragments);
 }
 
@@ -67,8 +121,6 @@ function headersJson(request: FingerprintRequest, include: readonly string[] | u
   entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return '{' + entries.map(([k, v]) => '"' + k + '": ' + v).join(', ') + '}';
 }
-
-const PLAIN_GET_PREFIX = '{"body": "", "headers": {}, "method": "GET", "url": ';
 
 /** The exact JSON text Scrapy hashes for this request. */
 export function fingerprintJson(request: FingerprintRequest, options: FingerprintOptions = {}): string {
@@ -109,13 +161,15 @@ export function fingerprintInto(
   options: FingerprintOptions = {},
 ): void {
   // A binary (latin1) digest string is much cheaper to get from node:crypto than a Buffer.
-  const digest = hash('sha1', fingerprintJson(request, options), 'binary');
+  const view = isPlainGet(request, options) ? fastJsonView(request.url, options.keepFragments === true) : null;
+  const digest = hash('sha1', view ?? fingerprintJson(request, options), 'binary');
   for (let i = 0; i < 20; i++) target[offset + i] = digest.charCodeAt(i);
 }
 
 /** Scrapy's request fingerprint as 40 lower-case hex digits (the `requests.seen` line format). */
 export function fingerprintHex(request: FingerprintRequest, options: FingerprintOptions = {}): string {
-  return hash('sha1', fingerprintJson(request, options), 'hex');
+  const view = isPlainGet(request, options) ? fastJsonView(request.url, options.keepFragments === true) : null;
+  return hash('sha1', view ?? fingerprintJson(request, options), 'hex');
 }
 
 const HEX40 = /^[0-9a-fA-F]{40}$/;

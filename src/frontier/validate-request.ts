@@ -6,7 +6,7 @@
  * Invariant: a request that passes has a non-empty string id and host, a string url, a
  * 40-digit lower-case hex fingerprint, and finite numeric priority and depth (depth >= 0).
  */
-import type { QueuedRequest } from '../contracts.ts';
+import type { PageOutcome, QueuedRequest } from '../contracts.ts';
 import { ErrorCodes, StoreError } from '../errors.ts';
 
 const HEX40 = /^[0-9a-f]{40}$/;
@@ -35,4 +35,19 @@ export function validateQueuedRequests(requests: readonly QueuedRequest[]): void
 /** The 20 bytes of a validated 40-hex fingerprint. */
 export function fingerprintBytes(hex: string): Uint8Array {
   return Buffer.from(hex, 'hex');
+}
+
+/** Rejects an outcome that is not shaped as the contract says (before anything changes). */
+export function validatePageOutcome(outcome: PageOutcome): void {
+  const ok =
+    typeof outcome === 'object' &&
+    outcome !== null &&
+    typeof outcome.id === 'string' &&
+    typeof outcome.result === 'object' &&
+    outcome.result !== null &&
+    (outcome.result.kind === 'done' || outcome.result.kind === 'failed') &&
+    Array.isArray(outcome.children) &&
+    Array.isArray(outcome.items) &&
+    outcome.items.every((item) => typeof item === 'string');
+  if (!ok) throw new StoreError(ErrorCodes.STORE_INVALID_REQUEST, 'malformed page outcome', { details: { id: outcome?.id } });
 }

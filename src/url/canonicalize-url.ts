@@ -160,13 +160,16 @@ function computeCanonicalNetloc(netloc: string): string {
   return at < 0 ? host : encoded.slice(0, at + 1) + host;
 }
 
+/** The canonical path followed by the `;params` of its last segment (escaped, not normalized). */
+export function canonicalPathAndParams(rawPath: string): string {
+  if (!rawPath.includes(';')) return canonicalPath(rawPath);
+  const [path, params] = splitParams(rawPath);
+  return params ? canonicalPath(path) + ';' + quote(params, CANONICAL_SAFE) : canonicalPath(path);
+}
+
 /** Canonical form of already split (and, for fingerprints, already made safe) components. */
 export function canonicalizeParts(parts: SplitUrl, keepFragments = false): string {
-  let path = parts.path;
-  let params = '';
-  if (path.includes(';')) [path, params] = splitParams(path);
-  let out = parts.scheme + '://' + canonicalNetloc(parts.netloc) + canonicalPath(path);
-  if (params) out += ';' + quote(params, CANONICAL_SAFE);
+  let out = parts.scheme + '://' + canonicalNetloc(parts.netloc) + canonicalPathAndParams(parts.path);
   const query = canonicalQuery(parts.query);
   if (query) out += '?' + query;
   if (keepFragments && parts.fragment) out += '#' + quote(parts.fragment, CANONICAL_SAFE);

@@ -25,7 +25,7 @@ import type {
 } from '../../contracts.ts';
 import { ErrorCodes, StoreError } from '../../errors.ts';
 import { MemoryFrontier } from '../../frontier/memory-frontier.ts';
-import { fingerprintBytes, validateQueuedRequests } from '../../frontier/validate-request.ts';
+import { fingerprintBytes, validatePageOutcome, validateQueuedRequests } from '../../frontier/validate-request.ts';
 import { MemorySeenFilter } from '../../seen/memory-seen-filter.ts';
 import { MemoryKV } from '../../kv/memory-kv.ts';
 
@@ -93,7 +93,7 @@ export class MemoryStore implements Store {
   /** Settles a lease: children through the seen set, new ones pushed, counts updated. */
   async commit(outcome: PageOutcome): Promise<CommitResult> {
     this.assertOpen();
-    checkOutcome(outcome);
+    validatePageOutcome(outcome);
     if (this.frontier.getLease(outcome.id) === undefined) {
       throw new StoreError(ErrorCodes.STORE_UNKNOWN_LEASE, `no open lease for request ${outcome.id}`, { details: { id: outcome.id } });
     }
@@ -177,19 +177,4 @@ export class MemoryStore implements Store {
 
 function closedError(): StoreError {
   return new StoreError(ErrorCodes.STORE_CLOSED, 'memory store is closed');
-}
-
-/** Rejects an outcome that is not shaped as the contract says (before anything changes). */
-function checkOutcome(outcome: PageOutcome): void {
-  const ok =
-    typeof outcome === 'object' &&
-    outcome !== null &&
-    typeof outcome.id === 'string' &&
-    typeof outcome.result === 'object' &&
-    outcome.result !== null &&
-    (outcome.result.kind === 'done' || outcome.result.kind === 'failed') &&
-    Array.isArray(outcome.children) &&
-    Array.isArray(outcome.items) &&
-    outcome.items.every((item) => typeof item === 'string');
-  if (!ok) throw new StoreError(ErrorCodes.STORE_INVALID_REQUEST, 'malformed page outcome', { details: { id: outcome?.id } });
 }
