@@ -28,6 +28,13 @@ export const configSchema = {
   concurrency: { kind: 'int', default: 64, env: 'SUPERFILTER_CONCURRENCY', doc: 'Requests in flight at once, across all hosts.', check: positive },
   perHost: { kind: 'int', default: 8, env: 'SUPERFILTER_PER_HOST', doc: 'Requests in flight at once to one host (global across workers).', check: positive },
   delayMs: { kind: 'int', default: 0, env: 'SUPERFILTER_DELAY_MS', doc: 'Milliseconds between request starts to one host.', check: nonNegative },
+  politenessSlackMs: {
+    kind: 'int',
+    default: 25,
+    env: 'SUPERFILTER_POLITENESS_SLACK_MS',
+    doc: 'With a per-host delay: leases are spaced by delay + this, and a request not sent within half of it after its lease is given back, so starts reach the server at least the delay apart.',
+    check: nonNegative,
+  },
   jitterMs: { kind: 'int', default: 0, env: 'SUPERFILTER_JITTER_MS', doc: 'Random extra delay per request, in [0, jitterMs).', check: nonNegative },
   autoThrottle: { kind: 'boolean', default: false, env: 'SUPERFILTER_AUTO_THROTTLE', doc: 'Adapt each host delay to its observed latency.' },
   maxPages: { kind: 'int', default: 0, env: 'SUPERFILTER_MAX_PAGES', doc: 'Stop after this many pages fetched (0: no limit).', check: nonNegative },

@@ -177,6 +177,14 @@ export class RobotsPolicy {
         const record = parseRecord(await this.kv.get(key).catch(() => null));
         if (record !== null && record.expiresAt > this.now()) return this.toEntry(record);
       }
+    } else {
+      // Between our read and our claim another worker may have stored the record and let go of
+      // the lock: read once more so the host is not asked twice.
+      const stored = parseRecord(await this.kv.get(key).catch(() => null));
+      if (stored !== null && stored.expiresAt > this.now()) {
+        await this.kv.delete(lockKey).catch(() => {});
+        return this.toEntry(stored);
+      }
     }
     const record = await this.fetchRecord(origin);
     await this.kv.set(key, JSON.stringify(record), Math.max(1, record.expiresAt - this.now())).catch(() => {});

@@ -4,7 +4,7 @@
  * an abort), and stop when the store is finished, the page budget is spent, or a stop is asked.
  *
  * Invariants: per-host politeness lives in the store's lease (the loop only sleeps until the
- * store's `wakeAt`); the loop holds at most `concurrency` leases, never the frontier; every
+ * store's `wakeAt`, or a short poll for a shared store); the loop holds at most `concurrency` leases, never the frontier; every
  * lease it takes is either committed or released before `run` resolves (a crash leaves it to
  * `expireLeases` / the store's recovery). Events report; they never steer.
  */
@@ -60,6 +60,8 @@ const SEED_BATCH = 1000;
 const MAX_SCOPE_SEEDS = 10_000;
 const SEEDS_KEY = 'crawl:seeds';
 const IDLE_POLL_MS = 500;
+/** Hold-backs for lateness after which the crawl warns once. */
+const LATE_WARN_AFTER = 50;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** One crawl run over one store. */
@@ -71,6 +73,7 @@ export class Crawler {
   private readonly inflight = new Map<string, AbortController>();
   private stopMode: 'none' | 'graceful' | 'abort' = 'none';
   private wake: (() => void) | null = null;
+  private lateHoldBacks = 0;
   private fatal: unknown = null;
   /** Start URLs the scope knows (written to the store's KV for resumed and joining workers). */
   private readonly seedUrls = new Set<string>();
@@ -120,7 +123,11 @@ export class Crawler {
       maxRedirects: config.maxRedirects,
       attempts: new Map(),
       holds: new Map(),
+      holdBacks: new Map(),
       leaseMs: config.leaseMs,
+      slackMs: config.politenessSlackMs,
+      maxDeliveries: config.maxDeliveries,
+      onLate: (lateMs) => this.lateHoldBack(lateMs),
       now: this.now,
     };
     let reason: FinishReason = 'finished';
@@ -180,11 +187,11 @@ export class Crawler {
       }
       if (batch.leases.length > 0) continue;
       if (this.inflight.size > 0) {
-        await this.waitForWake(batch.wakeAt);
+        await this.waitForWake(this.storeWake(batch.wakeAt));
         continue;
       }
       if (batch.wakeAt !== null) {
-        await this.waitForWake(batch.wakeAt);
+        await this.waitForWake(this.storeWake(batch.wakeAt));
         continue;
       }
       if (await store.isFinished()) return 'finished';
@@ -208,6 +215,7 @@ export class Crawler {
       if (outcome.kind === 'commit') {
         deps.attempts.delete(id);
         deps.holds?.delete(id);
+        deps.holdBacks?.delete(id);
       }
       if (outcome.kind === 'release') {
         await this.options.store.release(id, outcome.retryAt).catch((error) => this.storeError('release', error));
@@ -310,6 +318,30 @@ export class Crawler {
         if (!stored.includes(url)) await kv.set(SEEDS_KEY, JSON.stringify([...stored, url]));
       })
       .catch((error) => this.storeError('kv.set', error));
+  }
+
+  /**
+   * When to ask the store again, given its `wakeAt`. A shared store's hint may be far off (the
+   * earliest lease expiry when every pending host is at its concurrency limit) while another
+   * worker's commit, which cannot wake this process, frees the host much sooner: the wait is
+   * capped at a short poll. A local store's commits all wake the loop, so its hint stands.
+   */
+  private storeWake(wakeAt: number | null): number | null {
+    if (!this.options.store.capabilities.shared) return wakeAt;
+    const poll = this.now() + IDLE_POLL_MS;
+    return wakeAt === null ? poll : Math.min(wakeAt, poll);
+  }
+
+  /** Counts hold-backs for lateness; warns once when they are frequent (a slow store or a saturated machine). */
+  private lateHoldBack(lateMs: number): void {
+    this.lateHoldBacks++;
+    if (this.lateHoldBacks === LATE_WARN_AFTER) {
+      const slack = this.options.config.politenessSlackMs;
+      this.log(
+        'warn',
+        `${LATE_WARN_AFTER} requests were held back because they were not sent within ${slack / 2} ms of their lease (the last ${Math.round(lateMs)} ms late); a slow store or a busy machine costs throughput: raise politenessSlackMs`,
+      );
+    }
   }
 
   private waitForWake(at: number | null): Promise<void> {

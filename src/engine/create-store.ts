@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import type { Store, StoreOptions } from '../contracts.ts';
 import { ConfigError, ErrorCodes } from '../errors.ts';
+import { storeDelayMs } from './host-delays.ts';
 
 /** What `createStore` needs beyond the config. */
 export interface CreateStoreOptions {
@@ -59,7 +60,8 @@ async function loadBackend(kind: keyof typeof BACKENDS): Promise<(new (options: 
 /** Creates (does not open) the store `config.store` names. */
 export async function createStore(config: Config, options: CreateStoreOptions): Promise<CreatedStore> {
   const base: StoreOptions = {
-    hostPolicy: { concurrency: config.perHost, delayMs: config.delayMs, jitterMs: config.jitterMs },
+    // The store spaces lease starts by the delay plus the slack (see HostDelays, storeDelayMs).
+    hostPolicy: { concurrency: config.perHost, delayMs: storeDelayMs(config.delayMs, config.politenessSlackMs), jitterMs: config.jitterMs },
     maxDeliveries: config.maxDeliveries,
   };
   if (config.store === 'redis' || config.redis !== '') {

@@ -5,6 +5,9 @@
  * auto-throttle.ts). Writing it through `Store.setHostPolicy` makes it hold for every worker
  * of a shared crawl, since politeness lives in the store's lease.
  *
+ * The store receives each non-zero delay plus `slackMs` (see {@link storeDelayMs}); `delayMs`
+ * answers the delay itself, as the user and robots.txt asked for it.
+ *
  * Invariants: the delay written is never below the configured delay nor below a known
  * crawl-delay; a store write happens only when the delay moves by a noticeable step (so a
  * crawl does not pay a store round trip per response); hosts remembered are bounded.
@@ -25,6 +28,17 @@ export interface HostDelaysOptions {
   maxDelayMs?: number;
   /** Hosts remembered at most (default 100,000; the least recently seen are forgotten). */
   maxHosts?: number;
+  /** Added to every non-zero delay written to the store (the `politenessSlackMs` setting; default 0). */
+  slackMs?: number;
+}
+
+/**
+ * The start-to-start spacing a store applies for a host delay of `delayMs`: the delay plus the
+ * slack, so that a request sent up to the slack after its lease still reaches the server at
+ * least `delayMs` after the one before it. A host without a delay gets none.
+ */
+export function storeDelayMs(delayMs: number, slackMs: number): number {
+  return delayMs > 0 ? delayMs + Math.max(0, slackMs) : 0;
 }
 
 interface HostState {
@@ -43,6 +57,8 @@ export class HostDelays {
   private readonly throttle: AutoThrottle | null;
   private readonly baseDelayMs: number;
   private readonly maxHosts: number;
+  /** The `politenessSlackMs` setting: added to the delays written to the store. */
+  readonly slackMs: number;
 
   /** Reports changes through `events` (log lines and `storeError`). */
   constructor(
@@ -52,6 +68,7 @@ export class HostDelays {
   ) {
     this.baseDelayMs = Math.max(0, options.baseDelayMs);
     this.maxHosts = options.maxHosts ?? 100_000;
+    this.slackMs = Math.max(0, options.slackMs ?? 0);
     this.throttle = options.autoThrottle
       ? new AutoThrottle({
           // Before its first response a host keeps the configured delay; the first response sets the pace.
@@ -69,7 +86,7 @@ export class HostDelays {
     return this.throttle !== null;
   }
 
-  /** The delay this process last wrote for `host` (the configured delay when none). */
+  /** The delay this process last wrote for `host` (the configured delay when none), without the slack. */
   delayMs(host: string): number {
     return this.hosts.get(host)?.writtenMs ?? this.baseDelayMs;
   }
@@ -103,7 +120,7 @@ export class HostDelays {
     const before = state.writtenMs;
     state.writtenMs = target;
     try {
-      await this.store.setHostPolicy(host, { delayMs: target });
+      await this.store.setHostPolicy(host, { delayMs: storeDelayMs(target, this.slackMs) });
       if (this.throttle !== null) this.events.emit('log', { level: 'debug', message: `delay of ${host}: ${before} → ${target} ms` });
     } catch (error) {
       state.writtenMs = before;

@@ -9,6 +9,10 @@
  *   crash the feed is truncated to the last recorded offset: every page's items exactly once.
  * - otherwise: the items are written after the commit succeeds.
  *
+ * In the last two cases the commit still carries the items' JSON texts: such a store does not
+ * keep them (the contract's `items` are kept only by stores with `capabilities.items`), but it
+ * counts them, so its `items` stat (`superfilter status DIR`) tells how many the feed received.
+ *
  * Retryable store errors are retried with backoff (a page's outcome is never dropped while the
  * crawl runs); a non-retryable one is thrown to the crawler, which stops.
  */
@@ -60,7 +64,7 @@ export class PageCommitter {
       );
     }
     if (this.mode === 'after') {
-      return this.withRetry('commit', () => this.store.commit({ id: draft.id, result: draft.result, children: draft.children, items: [] })).then(
+      return this.withRetry('commit', () => this.store.commit({ id: draft.id, result: draft.result, children: draft.children, items: draft.itemJsons })).then(
         (res) => {
           if (draft.items.length > 0 && this.feed !== null) {
             this.feed.write(draft.items, draft.itemJsons);
@@ -87,7 +91,8 @@ export class PageCommitter {
     if (draft.items.length > 0) feed.write(draft.items, draft.itemJsons);
     const checkpoint = feed.flush();
     try {
-      const outcome = { id: draft.id, result: draft.result, children: draft.children, items: [] as string[] };
+      // The store only counts these (its `items` stat): the feed holds them.
+      const outcome = { id: draft.id, result: draft.result, children: draft.children, items: draft.itemJsons };
       return await this.withRetry('commit', () =>
         this.store.commit(checkpoint === null ? outcome : { ...outcome, feed: checkpoint }),
       );

@@ -42,13 +42,52 @@ export interface PageWorkerDeps {
   attempts: Map<string, number>;
   /** Releases per request id in this process that were not fetch attempts (robots.txt waits, hold-backs). */
   holds?: Map<string, number>;
+  /** Of `holds`, the hold-backs (politeness), which are not robots.txt waits either. */
+  holdBacks?: Map<string, number>;
   /** The lease duration the crawler asks for (the lease time is `expiresAt - leaseMs`). */
   leaseMs?: number;
+  /**
+   * The `politenessSlackMs` setting: for a host with a delay, a request not sent within half
+   * of it after its lease is held back (released at once, leased again when the delay allows).
+   */
+  slackMs?: number;
+  /** The store's `maxDeliveries`: hold-backs stop early enough that they never make a request retirable. */
+  maxDeliveries?: number;
+  /** Called after each hold-back for lateness, with how late the request was (ms past its lease). */
+  onLate?: (lateMs: number) => void;
   now: () => number;
 }
 
-function hold(deps: PageWorkerDeps, id: string): void {
+function hold(deps: PageWorkerDeps, id: string, holdBack = false): void {
   deps.holds?.set(id, (deps.holds.get(id) ?? 0) + 1);
+  if (holdBack) deps.holdBacks?.set(id, (deps.holdBacks.get(id) ?? 0) + 1);
+}
+
+/**
+ * Whether a request should be held back instead of fetched late. The store spaced its lease
+ * from the previous one to its host by delay + slack; sending it more than half the slack after
+ * the lease could bring it to the server closer than the delay after the previous request (sent
+ * promptly), the other half absorbing the time from `fetch` to the server. Only hosts with a
+ * delay are held back, and only while the hold-back leaves the request two deliveries short of
+ * `maxDeliveries` (a lease that expires at `maxDeliveries` retires the request; hold-backs must
+ * not bring a request there): such a request is fetched late rather than put at risk.
+ */
+function heldBackLate(deps: PageWorkerDeps, lease: Lease): boolean {
+  const slack = deps.slackMs ?? 0;
+  if (slack <= 0 || deps.leaseMs === undefined || deps.delays === undefined) return false;
+  if (deps.delays.delayMs(lease.request.host) <= 0) return false;
+  const late = deps.now() - (lease.expiresAt - deps.leaseMs);
+  if (late <= slack / 2) return false;
+  if (deps.maxDeliveries !== undefined && lease.deliveries + 2 > deps.maxDeliveries) {
+    deps.events.emit('log', {
+      level: 'debug',
+      message: `${lease.request.url} fetched ${Math.round(late)} ms after its lease: delivery ${lease.deliveries} of ${deps.maxDeliveries} is not held back`,
+    });
+    return false;
+  }
+  hold(deps, lease.request.id, true);
+  deps.onLate?.(late);
+  return true;
 }
 
 function draft(req: QueuedRequest, result: PageDraft['result'], children: QueuedRequest[] = []): PageDraft {
@@ -75,8 +114,8 @@ export async function processLease(lease: Lease, deps: PageWorkerDeps, signal: A
     }
     if (signal.aborted) return { kind: 'aborted' };
     if (!answer.allowed) return robotsRefusal(deps, lease, answer);
-    if (answer.holdBack) {
-      hold(deps, req.id);
+    if (answer.holdBack && (deps.maxDeliveries === undefined || lease.deliveries + 2 <= deps.maxDeliveries)) {
+      hold(deps, req.id, true);
       return { kind: 'release', retryAt: deps.now(), fetched: false };
     }
   }
@@ -91,6 +130,8 @@ export async function processLease(lease: Lease, deps: PageWorkerDeps, signal: A
     return { kind: 'release', retryAt: deps.now() + decision.delayMs, fetched: true };
   };
 
+  // Checked last before the fetch, after robots.txt and everything else that could take time.
+  if (heldBackLate(deps, lease)) return { kind: 'release', retryAt: deps.now(), fetched: false };
   let res: FetchResult;
   try {
     res = await deps.fetcher.fetch({ url: req.url, method: req.method, headers: req.headers, body: requestBody(req) }, signal);
@@ -141,7 +182,8 @@ export async function processLease(lease: Lease, deps: PageWorkerDeps, signal: A
 function robotsRefusal(deps: PageWorkerDeps, lease: Lease, answer: RobotsAnswer): LeaseOutcome {
   const req = lease.request;
   if (answer.reason === 'unreachable') {
-    const waits = lease.deliveries - 1;
+    // Deliveries that were politeness hold-backs in this process are not waits.
+    const waits = lease.deliveries - 1 - (deps.holdBacks?.get(req.id) ?? 0);
     const allowed = deps.robots?.unreachableWaits ?? 0;
     if (waits < allowed) {
       const retryAt = Math.max(answer.retryAt ?? deps.now(), deps.now());

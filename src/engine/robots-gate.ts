@@ -13,7 +13,10 @@
  * A request leased before its host's crawl-delay became known (the first requests of a host:
  * robots.txt is read after the lease) is held back — released at once — so that the store
  * leases it again no sooner than the delay allows; a crawl-delay costs one delay per host, and
- * no two requests to the host start closer than it.
+ * no two requests to the host start closer than it. Likewise, on a host with a delay, a request
+ * leased before this process fetched the host's robots.txt is held back: the robots.txt request
+ * took its place in the host's spacing. (A check that waited long for another worker's fetch is
+ * caught by the page worker's lateness check.)
  *
  * Invariants: a host's crawl-delay is passed on at most once per process (per 100,000 hosts);
  * a decision never throws for a reachable or unreachable robots.txt, only for a bad URL.
@@ -32,8 +35,9 @@ export interface RobotsAnswer {
   /** For `unreachable`: epoch ms at which robots.txt is fetched again. */
   retryAt?: number;
   /**
-   * Allowed, but the request was leased before the host's crawl-delay was known: give it back
-   * (release it now) so the store spaces it by the delay, instead of fetching it early.
+   * Allowed, but the request was leased before the host's crawl-delay was known, or before
+   * this process fetched the host's robots.txt (on a host with a delay): give it back (release
+   * it now) so the store spaces it by the delay, instead of fetching it too soon.
    */
   holdBack?: boolean;
 }
@@ -58,6 +62,8 @@ export class RobotsGate {
   private readonly learned = new Map<string, Promise<void>>();
   /** Hosts whose delay a crawl-delay raised, and when (epoch ms). */
   private readonly raisedAt = new Map<string, number>();
+  /** When this process last sent a robots.txt request to each host (epoch ms). */
+  private readonly robotsFetchedAt = new Map<string, number>();
   /** Times one request may be released to wait for an unreachable robots.txt. */
   readonly unreachableWaits: number;
 
@@ -69,9 +75,16 @@ export class RobotsGate {
     this.now = options.now ?? Date.now;
     this.delays = typeof delays === 'number' ? new HostDelays(store, events, { baseDelayMs: delays, autoThrottle: false }) : delays;
     this.unreachableWaits = Math.max(0, options.unreachableWaits ?? 3);
+    // Every robots.txt request this process sends is noted: it is a request to the host too.
+    const noting = {
+      fetch: (req: Parameters<Fetcher['fetch']>[0], signal?: AbortSignal) => {
+        this.noteRobotsFetch(req.url);
+        return fetcher.fetch(req, signal);
+      },
+    };
     this.policy = new RobotsPolicy({
       kv: store.kv,
-      fetcher,
+      fetcher: noting,
       userAgent: fetcher.userAgent,
       unreachableRetryMs: options.unreachableRetryMs ?? 60_000,
     });
@@ -99,12 +112,30 @@ export class RobotsGate {
     }
     if (decision.allowed) {
       const raised = this.raisedAt.get(req.host);
-      return raised !== undefined && leasedAt !== undefined && leasedAt <= raised ? { allowed: true, holdBack: true } : { allowed: true };
+      if (raised !== undefined && leasedAt !== undefined && leasedAt <= raised) return { allowed: true, holdBack: true };
+      // robots.txt was fetched from the host after this request's lease: that request took the
+      // request's place in the host's spacing, so the page waits for the next slot.
+      const robotsAt = this.robotsFetchedAt.get(req.host);
+      if (robotsAt !== undefined && leasedAt !== undefined && robotsAt >= leasedAt && this.delays.delayMs(req.host) > 0) {
+        return { allowed: true, holdBack: true };
+      }
+      return { allowed: true };
     }
     if (decision.status === 'unreachable') {
       return decision.retryAt === undefined ? { allowed: false, reason: 'unreachable' } : { allowed: false, reason: 'unreachable', retryAt: decision.retryAt };
     }
     return { allowed: false, reason: 'rules' };
+  }
+
+  private noteRobotsFetch(url: string): void {
+    let host: string;
+    try {
+      host = new URL(url).host.toLowerCase();
+    } catch {
+      return;
+    }
+    if (this.robotsFetchedAt.size >= HOSTS_REMEMBERED) this.robotsFetchedAt.clear();
+    this.robotsFetchedAt.set(host, this.now());
   }
 
   private async learnDelay(req: QueuedRequest): Promise<void> {

@@ -93,7 +93,7 @@ export async function runCrawl(options: RunCrawlOptions): Promise<RunCrawlResult
   } else storeKind = store.kind;
 
   const scope = createScope(config.scope as Scope);
-  const delays = new HostDelays(store, events, { baseDelayMs: config.delayMs, autoThrottle: config.autoThrottle });
+  const delays = new HostDelays(store, events, { baseDelayMs: config.delayMs, autoThrottle: config.autoThrottle, slackMs: config.politenessSlackMs });
   const robots = config.ignoreRobots ? null : new RobotsGate(fetcher, store, events, delays, { ...options.robots });
   const openStoreFeed = (info: StoreOpenInfo): FeedSink | null => {
     const s = store as Store;

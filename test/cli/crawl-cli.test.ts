@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cli, waitFor } from '../helpers/cli-process.ts';
@@ -70,17 +72,43 @@ describe('superfilter crawl (CLI)', () => {
   });
 
   it('aborts on a second SIGINT: exit 130 and no torn line', async () => {
-    const out = join(tmp.dir, 'abort.jsonl');
-    const run = cli(['crawl', `${site.origin}/`, '-o', out, '--store', 'memory', '--concurrency', '8', '--no-progress']);
-    await waitFor(() => existsSync(out) && readFileSync(out, 'utf8').split('\n').length > 10, 15_000);
-    run.child.kill('SIGINT');
-    // Soon after the first, while pages (100 ms of server latency each) are surely in flight;
-    // on a busy machine a longer gap can let the graceful stop finish first.
-    await new Promise((r) => setTimeout(r, 5));
-    run.child.kill('SIGINT');
-    const { code, stderr } = await run.done;
-    assert.equal(code, 130, stderr);
-    assert.ok(readJsonLines(out).length > 0);
+    // Timing-free: a site that answers its first pages and then holds every request, so pages
+    // are surely in flight and a graceful stop cannot finish before the second SIGINT. Each
+    // SIGINT is sent only once the crawl has reported the one before: two signals sent close
+    // together to a process that is not running (a loaded machine) merge into one.
+    const held = new Set<ServerResponse>();
+    let answered = 0;
+    const server = createServer((req, res) => {
+      if (req.url === '/robots.txt' || answered >= 12) {
+        if (req.url === '/robots.txt') res.writeHead(404).end();
+        else held.add(res);
+        return;
+      }
+      answered++;
+      const links = Array.from({ length: 40 }, (_, i) => `<a href="/p/${answered * 40 + i}">p</a>`).join('');
+      res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>t${answered}</title>${links}`);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const out = join(tmp.dir, 'abort.jsonl');
+      const run = cli(['crawl', `${origin}/`, '-o', out, '--store', 'memory', '--concurrency', '8', '--no-progress']);
+      let stderr = '';
+      run.child.stderr?.on('data', (d) => {
+        stderr += d;
+      });
+      await waitFor(() => existsSync(out) && readFileSync(out, 'utf8').split('\n').length > 10 && held.size > 0, 15_000);
+      run.child.kill('SIGINT');
+      await waitFor(() => stderr.includes('finishing the pages in flight'), 15_000);
+      run.child.kill('SIGINT');
+      const done = await run.done;
+      assert.equal(done.code, 130, done.stderr);
+      assert.match(done.stderr, /aborting the pages in flight/);
+      assert.ok(readJsonLines(out).length > 0);
+    } finally {
+      for (const res of held) res.destroy();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });
-

@@ -2,7 +2,7 @@
  * The crawl command on a job directory, killed for real: a local site of a few thousand pages
  * is crawled by `superfilter crawl`, SIGKILLed at random moments (at least 20 times, from
  * start-up to mid-commit) and restarted with the same command each time; then the same with a
- * graceful SIGINT and with a double SIGINT. The checks come from the server's own access log
+ * graceful SIGINT and with a double interrupt (SIGINT, then SIGTERM at once). The checks come from the server's own access log
  * and the output file:
  * - every reachable page was fetched;
  * - a page fetched twice has a kill (or interrupt) between the two fetches: only a stop that
@@ -97,10 +97,14 @@ describe('superfilter crawl on a job directory, under kill -9 and Ctrl-C', () =>
       const delay = kills.length < 20 ? 150 + Math.random() * 1800 : 60_000;
       const outcome = await Promise.race([run.done, sleep(delay).then(() => null)]);
       if (outcome === null) {
-        kills.push(Date.now());
         run.child.kill('SIGKILL');
         const end = await run.done;
-        assert.equal(end.signal, 'SIGKILL');
+        if (end.signal === 'SIGKILL') kills.push(Date.now());
+        else {
+          // It finished on its own between the timer and the kill: a complete run, as below.
+          assert.equal(end.code, 0, end.stderr);
+          finished = kills.length >= 20;
+        }
       } else {
         assert.equal(outcome.code, 0, outcome.stderr);
         finished = kills.length >= 20;
@@ -112,7 +116,7 @@ describe('superfilter crawl on a job directory, under kill -9 and Ctrl-C', () =>
   });
 
   for (const double of [false, true]) {
-    it(`resumes after ${double ? 'a double' : 'a graceful'} SIGINT`, { timeout: 120_000 }, async () => {
+    it(`resumes after ${double ? 'a double interrupt (SIGINT, SIGTERM)' : 'a graceful SIGINT'}`, { timeout: 120_000 }, async () => {
       site.log.length = 0;
       const name = double ? 'int2' : 'int1';
       const run = cli(args(name));
@@ -120,10 +124,10 @@ describe('superfilter crawl on a job directory, under kill -9 and Ctrl-C', () =>
       while (site.log.filter((e) => e.path.startsWith('/p/')).length < 200 && Date.now() - start < 30_000) await sleep(20);
       const stops = [Date.now()];
       run.child.kill('SIGINT');
-      if (double) {
-        await sleep(5);
-        run.child.kill('SIGINT');
-      }
+      // The second interrupt is a SIGTERM sent at once: two signals of one kind sent to a
+      // process that does not run in between (a loaded machine) merge into one, and a later
+      // one can find the graceful stop already done. Both are interrupts to the CLI.
+      if (double) run.child.kill('SIGTERM');
       const stopped = await run.done;
       assert.equal(stopped.code, double ? 130 : 0, stopped.stderr);
       stops.push(Date.now());

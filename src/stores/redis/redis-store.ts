@@ -33,7 +33,7 @@ import type {
 } from '../../contracts.ts';
 import { ErrorCodes, StoreError } from '../../errors.ts';
 import { validateHostPolicy } from '../../frontier/memory-frontier.ts';
-import { validateQueuedRequests } from '../../frontier/validate-request.ts';
+import { validatePageOutcome, validateQueuedRequests } from '../../frontier/validate-request.ts';
 import { CrawlIndex, parseHostStats, viewSummary } from './crawl-index.ts';
 import { createRedisClient, type RedisLog, stderrLog } from './redis-connection.ts';
 import { isTaggableHost, LAYOUT_VERSION, RedisKeys } from './redis-keys.ts';
@@ -260,7 +260,7 @@ export class RedisStore implements Store {
   /** Commits a page: other hosts' children, their report, then the ack with items and same-host children. */
   async commit(outcome: PageOutcome): Promise<CommitResult> {
     this.assertOpen();
-    checkOutcome(outcome);
+    validatePageOutcome(outcome);
     const lease = this.held.get(outcome.id);
     if (lease === undefined) throw unknownLease(outcome.id);
     validateQueuedRequests(outcome.children);
@@ -486,21 +486,6 @@ export class RedisStore implements Store {
 
 function closedError(): StoreError {
   return new StoreError(ErrorCodes.STORE_CLOSED, 'redis store is closed');
-}
-
-/** Rejects an outcome that is not shaped as the contract says (before anything changes). */
-function checkOutcome(outcome: PageOutcome): void {
-  const ok =
-    typeof outcome === 'object' &&
-    outcome !== null &&
-    typeof outcome.id === 'string' &&
-    typeof outcome.result === 'object' &&
-    outcome.result !== null &&
-    (outcome.result.kind === 'done' || outcome.result.kind === 'failed') &&
-    Array.isArray(outcome.children) &&
-    Array.isArray(outcome.items) &&
-    outcome.items.every((item) => typeof item === 'string');
-  if (!ok) throw new StoreError(ErrorCodes.STORE_INVALID_REQUEST, 'malformed page outcome', { details: { id: outcome?.id } });
 }
 
 /** Creates (does not open) a Redis store: the factory the engine's store selection calls. */
