@@ -2,12 +2,12 @@
  * Test helpers for the Redis store: unique crawl names, deleting a crawl's keys from the
  * shared server (never FLUSHDB), and private redis-server processes on free loopback ports.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { RedisKeys } from '../../src/stores/redis/redis-keys.ts';
 
 /** The shared Redis the test machine runs. */
@@ -107,4 +107,41 @@ export async function startRedis(args: string[] = [], options: { password?: stri
   };
   await waitReady(port, options.password);
   return own;
+}
+
+/** A Redis Cluster of this test's own: its masters, a `redis+cluster://` URL and an admin client. */
+export interface OwnCluster {
+  servers: OwnRedis[];
+  url: string;
+  admin: Cluster;
+  destroy(): Promise<void>;
+}
+
+/** Starts `masters` cluster-enabled redis-servers on free loopback ports and joins them into one cluster. */
+export async function startRedisCluster(masters = 3): Promise<OwnCluster> {
+  const servers: OwnRedis[] = [];
+  for (let i = 0; i < masters; i++) {
+    servers.push(await startRedis(['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000', '--appendonly', 'no']));
+  }
+  const nodes = servers.map((s) => `127.0.0.1:${s.port}`);
+  const created = spawnSync('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+  if (created.status !== 0) throw new Error(`cluster create failed: ${created.stdout}${created.stderr}`);
+  for (const s of servers) {
+    for (let i = 0; ; i++) {
+      const info = spawnSync('redis-cli', ['-p', String(s.port), 'cluster', 'info'], { encoding: 'utf8' }).stdout;
+      if (info.includes('cluster_state:ok')) break;
+      if (i > 200) throw new Error('cluster did not become ok');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  const admin = new Cluster(servers.map((s) => ({ host: '127.0.0.1', port: s.port })));
+  return {
+    servers,
+    url: `redis+cluster://${nodes.join(',')}`,
+    admin,
+    async destroy() {
+      await admin.quit().catch(() => {});
+      for (const s of servers) await s.destroy();
+    },
+  };
 }
