@@ -91,17 +91,31 @@ describe('superfilter crawl on a job directory, under kill -9 and Ctrl-C', () =>
     site.log.length = 0;
     const kills: number[] = [];
     let finished = false;
+    const pageFetches = () => site.log.reduce((n, e) => n + (e.path.startsWith('/p/') ? 1 : 0), 0);
     for (let round = 0; round < 40 && !finished; round++) {
       const run = cli(args('kill'));
-      // Early rounds kill during start-up too; later ones let more of the crawl run.
-      const delay = kills.length < 20 ? 150 + Math.random() * 1800 : 60_000;
-      const outcome = await Promise.race([run.done, sleep(delay).then(() => null)]);
+      // Kills are placed by the crawl's progress, not by the clock, so that a fast machine
+      // still gets 20 of them before the crawl ends: every third round dies during start-up,
+      // the others after 1-60 new page fetches plus a few ms (mid-fetch, mid-parse or mid-commit).
+      let trigger: Promise<null>;
+      if (kills.length >= 20) trigger = new Promise<null>(() => {}); // the last run finishes the crawl
+      else if (round % 3 === 0) trigger = sleep(50 + Math.random() * 600).then(() => null);
+      else {
+        const target = pageFetches() + 1 + Math.floor(Math.random() * 60);
+        const extraMs = Math.random() * 15;
+        trigger = (async () => {
+          while (pageFetches() < target && run.child.exitCode === null && run.child.signalCode === null) await sleep(2);
+          await sleep(extraMs);
+          return null;
+        })();
+      }
+      const outcome = await Promise.race([run.done, trigger]);
       if (outcome === null) {
         run.child.kill('SIGKILL');
         const end = await run.done;
         if (end.signal === 'SIGKILL') kills.push(Date.now());
         else {
-          // It finished on its own between the timer and the kill: a complete run, as below.
+          // It finished on its own between the trigger and the kill: a complete run, as below.
           assert.equal(end.code, 0, end.stderr);
           finished = kills.length >= 20;
         }
