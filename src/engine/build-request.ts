@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type { CrawlRequest, QueuedRequest } from '../contracts.ts';
 import { ErrorCodes, type SuperfilterError, UrlError, errorCodeOf } from '../errors.ts';
 import { fingerprintHex } from '../fingerprint/fingerprint.ts';
+import { fastAbsoluteHref, fastHrefHost } from '../url/resolve-href.ts';
 
 /** Where a request was found and what the engine already knows about it. */
 export interface BuildContext {
@@ -36,18 +37,27 @@ function bad(reason: 'url-too-long' | 'invalid-url', error: SuperfilterError): B
 
 /** Builds one QueuedRequest; reports bad, unsupported or over-long URLs instead of throwing. */
 export function buildRequest(req: CrawlRequest, ctx: BuildContext): BuildResult {
-  let url: URL;
-  try {
-    url = ctx.base === undefined ? new URL(req.url) : new URL(req.url, ctx.base);
-  } catch (cause) {
-    return bad('invalid-url', new UrlError(ErrorCodes.URL_INVALID, `not a valid URL: ${String(req.url).slice(0, 200)}`, { cause }));
+  let href: string;
+  let host: string;
+  const fast = typeof req.url === 'string' ? fastAbsoluteHref(req.url) : null;
+  if (fast !== null) {
+    href = fast;
+    host = fastHrefHost(fast);
+  } else {
+    let url: URL;
+    try {
+      url = ctx.base === undefined ? new URL(req.url) : new URL(req.url, ctx.base);
+    } catch (cause) {
+      return bad('invalid-url', new UrlError(ErrorCodes.URL_INVALID, `not a valid URL: ${String(req.url).slice(0, 200)}`, { cause }));
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      return bad('invalid-url', new UrlError(ErrorCodes.URL_UNSUPPORTED_SCHEME, `unsupported scheme ${url.protocol} in ${req.url}`));
+    }
+    if (url.hostname === '') return bad('invalid-url', new UrlError(ErrorCodes.URL_INVALID_HOST, `no host in ${req.url}`));
+    url.hash = '';
+    href = url.href;
+    host = url.host;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return bad('invalid-url', new UrlError(ErrorCodes.URL_UNSUPPORTED_SCHEME, `unsupported scheme ${url.protocol} in ${req.url}`));
-  }
-  if (url.hostname === '') return bad('invalid-url', new UrlError(ErrorCodes.URL_INVALID_HOST, `no host in ${req.url}`));
-  url.hash = '';
-  const href = url.href;
   if (href.length > ctx.maxUrlLength) {
     return bad(
       'url-too-long',
@@ -67,7 +77,7 @@ export function buildRequest(req: CrawlRequest, ctx: BuildContext): BuildResult 
   const out: QueuedRequest = {
     id: req.dontFilter ? `${fp}.${uniquePrefix}${(uniqueCounter++).toString(36)}` : fp,
     fingerprint: fp,
-    host: url.host,
+    host,
     url: href,
     method,
     priority: req.priority ?? 0,

@@ -9,7 +9,18 @@
 import type { PageOutcome, QueuedRequest } from '../contracts.ts';
 import { ErrorCodes, StoreError } from '../errors.ts';
 
-const HEX40 = /^[0-9a-f]{40}$/;
+/** 1 for the code units of `0-9a-f` (a table: a regular expression costs more per call). */
+const LOWER_HEX = new Uint8Array(128);
+for (const ch of '0123456789abcdef') LOWER_HEX[ch.charCodeAt(0)] = 1;
+
+function isLowerHex40(s: string): boolean {
+  if (s.length !== 40) return false;
+  for (let i = 0; i < 40; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || LOWER_HEX[c] === 0) return false;
+  }
+  return true;
+}
 
 function invalid(request: unknown, why: string): StoreError {
   const id = typeof request === 'object' && request !== null ? (request as { id?: unknown }).id : undefined;
@@ -24,7 +35,7 @@ export function validateQueuedRequests(requests: readonly QueuedRequest[]): void
   for (const r of requests) {
     if (typeof r !== 'object' || r === null) throw invalid(r, 'not an object');
     if (typeof r.id !== 'string' || r.id.length === 0) throw invalid(r, 'id must be a non-empty string');
-    if (typeof r.fingerprint !== 'string' || !HEX40.test(r.fingerprint)) throw invalid(r, 'fingerprint must be 40 lower-case hex digits');
+    if (typeof r.fingerprint !== 'string' || !isLowerHex40(r.fingerprint)) throw invalid(r, 'fingerprint must be 40 lower-case hex digits');
     if (typeof r.host !== 'string' || r.host.length === 0) throw invalid(r, 'host must be a non-empty string');
     if (typeof r.url !== 'string') throw invalid(r, 'url must be a string');
     if (typeof r.priority !== 'number' || !Number.isFinite(r.priority)) throw invalid(r, 'priority must be a finite number');

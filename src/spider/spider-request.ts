@@ -13,6 +13,7 @@
  */
 import type { CrawlRequest } from '../contracts.ts';
 import { ErrorCodes, SpiderError, UrlError } from '../errors.ts';
+import { fastAbsoluteHref } from '../url/resolve-href.ts';
 
 /** The brand of a request made by {@link request}. */
 export const REQUEST_BRAND: unique symbol = Symbol.for('superfilter.request') as never;
@@ -32,6 +33,9 @@ function invalid(message: string, details: Record<string, unknown> = {}): Spider
 /** Parses `url` (relative to `base` when given) into an absolute http(s) URL string. */
 export function absoluteHttpUrl(url: string | URL, base?: string): string {
   const text = String(url);
+  // Links from the extractor are already in WHATWG form: no need to parse them again.
+  const fast = fastAbsoluteHref(text, true);
+  if (fast !== null) return fast;
   let parsed: URL;
   try {
     parsed = new URL(text, base);

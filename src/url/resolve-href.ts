@@ -2,11 +2,13 @@
  * Resolution of an href against a base URL, returning an absolute http(s) URL string or null.
  *
  * Owns a fast path for the forms that make up nearly every crawled link (`/path`, `page.html`,
- * `?query`, `#fragment`, `https://lower.case.host/path`) built by string concatenation, and the
- * WHATWG `URL` parser for everything else. Invariant: the fast path only accepts input for
- * which its result is byte-identical to `new URL(href, base).href` (test/url/extract-links
- * checks this differentially); anything unusual (dot segments, `%`, `\`, non-ASCII, upper-case
- * or numeric hosts, ports, user info, characters WHATWG would percent-encode) takes the slow,
+ * `../dir/page.html`, `?query`, `#fragment`, `https://lower.case.host[:port]/path`,
+ * `http://127.0.0.1/path`) built by string concatenation, and the WHATWG `URL` parser for
+ * everything else. Invariant: the fast path only accepts input for which its result is
+ * byte-identical to `new URL(href, base).href` (test/url/extract-links checks this
+ * differentially); anything unusual (dot segments inside a path, `%`, `\`, non-ASCII,
+ * upper-case hosts, IPv4 in other spellings, default or zero-padded ports, user info,
+ * characters WHATWG would percent-encode) takes the slow,
  * exact path. Only `http:` and `https:` results are returned.
  */
 
@@ -75,8 +77,41 @@ function mayHaveDotSegment(s: string, from: number, to: number): boolean {
   return false;
 }
 
-/** Where the host of a lower-case `http(s)://plain.dns.host` prefix ends, or -1 when the URL is not that simple. */
-function simpleAuthorityEnd(s: string): number {
+/**
+ * True when s[from, to) is an IPv4 address in the one spelling WHATWG serializes it to: four
+ * decimal parts, 0-255, no leading zeros. Other spellings (`127.1`, `0x7f.0.0.1`, `010.0.0.1`)
+ * take the exact path.
+ */
+function isCanonicalIpv4(s: string, from: number, to: number): boolean {
+  let parts = 0;
+  let i = from;
+  while (i < to) {
+    let value = 0;
+    const start = i;
+    for (; i < to; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 46) break;
+      if (c < 48 || c > 57) return false;
+      value = value * 10 + (c - 48);
+    }
+    const digits = i - start;
+    if (digits === 0 || digits > 3 || value > 255 || (digits > 1 && s.charCodeAt(start) === 48)) return false;
+    parts++;
+    if (i < to) {
+      i++;
+      if (i === to) return false;
+    }
+  }
+  return parts === 4;
+}
+
+/**
+ * Where the authority of a `http(s)://host[:port]` prefix ends, or -1 unless WHATWG would
+ * serialize that authority exactly as written: a lower-case DNS name (no IDNA labels) or a
+ * canonical dotted-quad IPv4 address, and a port without leading zeros that is not the
+ * scheme's default.
+ */
+export function fastAuthorityEnd(s: string): number {
   let i: number;
   if (s.startsWith('http://')) i = 7;
   else if (s.startsWith('https://')) i = 8;
@@ -86,19 +121,37 @@ function simpleAuthorityEnd(s: string): number {
   let prev = 46;
   for (; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c === 47 || c === 63 || c === 35) break;
+    if (c === 47 || c === 63 || c === 35 || c === 58) break;
     if (c === 46) {
       if (prev === 46) return -1;
       lastLabel = i + 1;
     } else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45)) return -1;
     prev = c;
   }
-  if (i === start || prev < 97 || prev > 122) return -1;
+  const hostEnd = i;
+  if (hostEnd === start) return -1;
   // A last label starting with a digit may be read as an IPv4 number; `xn--` labels need IDNA checks.
   const first = s.charCodeAt(lastLabel);
-  if (first < 97 || first > 122) return -1;
-  const idn = s.indexOf('xn--', start);
-  if (idn !== -1 && idn < i) return -1;
+  if (first >= 48 && first <= 57) {
+    if (!isCanonicalIpv4(s, start, hostEnd)) return -1;
+  } else {
+    if (first < 97 || first > 122 || prev < 97 || prev > 122) return -1;
+    const idn = s.indexOf('xn--', start);
+    if (idn !== -1 && idn < hostEnd) return -1;
+  }
+  if (s.charCodeAt(i) !== 58) return i;
+  i++;
+  const portStart = i;
+  let port = 0;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 47 || c === 63 || c === 35) break;
+    if (c < 48 || c > 57) return -1;
+    port = port * 10 + (c - 48);
+    if (port > 65535) return -1;
+  }
+  if (i === portStart || s.charCodeAt(portStart) === 48) return -1;
+  if (port === (start === 7 ? 80 : 443)) return -1;
   return i;
 }
 
@@ -121,6 +174,57 @@ function resolveSlow(href: string, base: string, keepFragment: boolean): string 
   return u.href;
 }
 
+/** {@link fastAbsoluteHref} for input already known to be all plain characters. */
+function absoluteFast(href: string, keepFragment: boolean): string | null {
+  const len = href.length;
+  const end = fastAuthorityEnd(href);
+  if (end < 0) return null;
+  if (end === len) return `${href}/`;
+  if (href.charCodeAt(end) !== 47) return cutFragment(`${href.slice(0, end)}/${href.slice(end)}`, keepFragment);
+  if (mayHaveDotSegment(href, end, len)) return null;
+  return cutFragment(href, keepFragment);
+}
+
+/**
+ * The WHATWG serialization of an absolute http(s) URL when it can be had without the URL parser
+ * (the input is already in that form, or lacks only the `/` of an empty path), else null: ask
+ * `URL`. The fragment is dropped unless `keepFragment`.
+ */
+export function fastAbsoluteHref(href: string, keepFragment = false): string | null {
+  const len = href.length;
+  if (len < 8 || href.charCodeAt(0) !== 104 || !allPlain(href, 0, len, keepFragment)) return null;
+  return absoluteFast(href, keepFragment);
+}
+
+/** `host[:port]` of an href that {@link fastAbsoluteHref} returned (its authority always ends at a `/`). */
+export function fastHrefHost(href: string): string {
+  const start = href.charCodeAt(4) === 115 ? 8 : 7;
+  return href.slice(start, href.indexOf('/', start));
+}
+
+/**
+ * Relative paths that climb (`../x`, `./x`, `../../x/y`): the leading dot segments are applied
+ * to the base directory by hand when nothing after them needs the parser; else null.
+ */
+function resolveDotPrefix(href: string, base: HrefBase, keepFragment: boolean): string | null {
+  const len = href.length;
+  let k = 0;
+  let up = 0;
+  for (;;) {
+    if (href.startsWith('../', k)) {
+      up++;
+      k += 3;
+    } else if (href.startsWith('./', k)) k += 2;
+    else break;
+  }
+  if (k === 0 || (k < len && mayHaveDotSegment(href, k, len))) return null;
+  const originLength = (base.origin as string).length;
+  let dirEnd = base.directory.length;
+  // The directory ends with `/`; each `..` drops one segment, never past the root.
+  for (; up > 0 && dirEnd - originLength > 1; up--) dirEnd = base.directory.lastIndexOf('/', dirEnd - 2) + 1;
+  return cutFragment(base.directory.slice(0, dirEnd) + href.slice(k), keepFragment);
+}
+
 /**
  * Resolves `href` (already entity-decoded) against `base`. Returns the absolute URL, or null
  * when the result is not http(s) or cannot be parsed. Fragments are dropped unless
@@ -140,16 +244,13 @@ export function resolveHref(href: string, base: HrefBase, keepFragment = false):
     } else if (c0 === 35 /* # */) {
       return keepFragment ? base.noFragment + href : base.noFragment;
     } else {
-      if (c0 === 104 /* h */) {
-        const end = simpleAuthorityEnd(href);
-        if (end > 0) {
-          if (end === len) return href + '/';
-          if (href.charCodeAt(end) !== 47) return cutFragment(href.slice(0, end) + '/' + href.slice(end), keepFragment);
-          if (!mayHaveDotSegment(href, end, len)) return cutFragment(href, keepFragment);
-          return resolveSlow(href, base.href, keepFragment);
-        }
+      if (c0 === 104 /* h */ && fastAuthorityEnd(href) > 0) {
+        return absoluteFast(href, keepFragment) ?? resolveSlow(href, base.href, keepFragment);
       }
-      if (!mayHaveDotSegment(href, 0, len)) {
+      if (c0 === 46 /* . */) {
+        const up = resolveDotPrefix(href, base, keepFragment);
+        if (up !== null) return up;
+      } else if (!mayHaveDotSegment(href, 0, len)) {
         // A relative path, unless its first segment names a scheme (`mailto:x`, `javascript:y`).
         let k = 0;
         for (; k < len; k++) {

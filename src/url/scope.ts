@@ -17,6 +17,7 @@
  */
 import { getDomain } from 'tldts';
 import { ConfigError, ErrorCodes } from '../errors.ts';
+import { fastAuthorityEnd } from './resolve-href.ts';
 
 /** Which links a crawl follows. */
 export type Scope = 'host' | 'domain' | 'origin' | 'any';
@@ -44,39 +45,12 @@ interface UrlParts {
 
 /** Host part of a normalized `http(s)://host[:port]/...` string, without the URL parser. */
 function fastParts(url: string): UrlParts | null {
-  let i: number;
-  let protocol: string;
-  if (url.startsWith('https://')) {
-    i = 8;
-    protocol = 'https:';
-  } else if (url.startsWith('http://')) {
-    i = 7;
-    protocol = 'http:';
-  } else return null;
-  const start = i;
-  let colon = -1;
-  let lastLabel = i;
-  for (; i < url.length; i++) {
-    const c = url.charCodeAt(i);
-    if (c === 47 || c === 63 || c === 35) break;
-    if (c === 58) {
-      if (colon >= 0) return null;
-      colon = i;
-    } else if (c === 46) {
-      if (colon < 0) lastLabel = i + 1;
-    } else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45)) return null;
-  }
-  const hostEnd = colon < 0 ? i : colon;
-  if (hostEnd === start || hostEnd === lastLabel) return null;
-  // Numeric last labels (IPv4 in any of its spellings) and IDNA labels take the exact path.
-  const first = url.charCodeAt(lastLabel);
-  if (first < 97 || first > 122 || url.slice(start, hostEnd).includes('xn--')) return null;
-  if (colon >= 0) {
-    const port = url.slice(colon + 1, i);
-    if (!/^[1-9][0-9]{0,4}$/.test(port) || Number(port) > 65535) return null;
-    if ((protocol === 'http:' && port === '80') || (protocol === 'https:' && port === '443')) return null;
-  }
-  return { protocol, hostname: url.slice(start, hostEnd), origin: url.slice(0, i) };
+  const end = fastAuthorityEnd(url);
+  if (end < 0) return null;
+  const start = url.charCodeAt(4) === 115 ? 8 : 7;
+  const colon = url.indexOf(':', start);
+  const hostEnd = colon >= 0 && colon < end ? colon : end;
+  return { protocol: start === 8 ? 'https:' : 'http:', hostname: url.slice(start, hostEnd), origin: url.slice(0, end) };
 }
 
 function parts(url: string): UrlParts | null {

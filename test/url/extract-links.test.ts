@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { load } from 'cheerio';
 import { extractLinks, scanHtml } from '../../src/url/extract-links.ts';
 import { decodeHtmlEntities } from '../../src/url/html-entities.ts';
-import { parseHrefBase, resolveHref } from '../../src/url/resolve-href.ts';
+import { fastAbsoluteHref, fastHrefHost, parseHrefBase, resolveHref } from '../../src/url/resolve-href.ts';
 
 const PAGE = 'http://example.com/dir/sub/page.html?x=1';
 const links = (html: string, url = PAGE, options = {}) => extractLinks(html, url, options);
@@ -192,8 +192,8 @@ describe('decodeHtmlEntities', () => {
 
 describe('resolveHref fast path', () => {
   it('gives exactly what WHATWG URL gives, on many generated hrefs', () => {
-    const bases = ['http://example.com/', 'https://www.example.co.uk/a/b/c.html?q=1#f', 'http://localhost:8080/dir/', 'https://u:p@example.com/x/y', 'http://127.0.0.1/a/b'];
-    const pieces = ['/', 'a', 'B', '.', '..', '?', '#', '&', '=', '%', '%2e', ':', '@', "'", '"', ' ', '\\', '^', '|', '~', '-', '_', 'é', 'x.html', 'http://', 'https://', 'HTTP://', 'sub.example.org', 'xn--bcher-kva.example', '0x7f', '1.2.3.4', 'EXAMPLE.com', ':8080', ':80', 'mailto:', '//', '-host.', 'q=1'];
+    const bases = ['http://example.com/', 'https://www.example.co.uk/a/b/c.html?q=1#f', 'http://localhost:8080/dir/', 'https://u:p@example.com/x/y', 'http://127.0.0.1/a/b', 'http://127.0.0.1:18080/p/3/123.html', 'https://shop.example:8443/a/b/c/'];
+    const pieces = ['/', 'a', 'B', '.', '..', '?', '#', '&', '=', '%', '%2e', ':', '@', "'", '"', ' ', '\\', '^', '|', '~', '-', '_', 'é', 'x.html', 'http://', 'https://', 'HTTP://', 'sub.example.org', 'xn--bcher-kva.example', '0x7f', '1.2.3.4', 'EXAMPLE.com', ':8080', ':80', 'mailto:', '//', '-host.', 'q=1', '../', './', '../../', '..', 'http://127.0.0.1', '255.255.255.255', '256.1.1.1', '01.2.3.4', '1.2.3', ':0', ':443', ':65535', ':65536', ':08080', '/../', 'a1', 'host-'];
     let seed = 7;
     const rand = (n: number) => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
@@ -202,7 +202,7 @@ describe('resolveHref fast path', () => {
     let checked = 0;
     for (const b of bases) {
       const base = parseHrefBase(b)!;
-      for (let n = 0; n < 4000; n++) {
+      for (let n = 0; n < 6000; n++) {
         let href = '';
         const count = 1 + rand(5);
         for (let k = 0; k < count; k++) href += pieces[rand(pieces.length)];
@@ -220,7 +220,53 @@ describe('resolveHref fast path', () => {
         }
       }
     }
-    assert.equal(checked, bases.length * 8000);
+    assert.equal(checked, bases.length * 12000);
+  });
+});
+
+describe('fastAbsoluteHref', () => {
+  it('vouches for URLs already in WHATWG form, and for nothing WHATWG would change', () => {
+    const pieces = ['http://', 'https://', 'example.com', '127.0.0.1', '10.0.0.255', '256.0.0.1', '1.2.3', '0x7f.0.0.1', 'a1', 'Ex', 'xn--bcher-kva.example', ':8080', ':80', ':443', ':0', ':065', ':70000', '/', '/p/3/', '../', './', 'x.html', '?q=1', '#f', '#', '%20', ' ', '\\', '@', '.', '-'];
+    let seed = 11;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    let fast = 0;
+    for (let n = 0; n < 20000; n++) {
+      let href = pieces[rand(2)];
+      const count = 1 + rand(6);
+      for (let k = 0; k < count; k++) href += pieces[2 + rand(pieces.length - 2)];
+      for (const keep of [false, true]) {
+        const got = fastAbsoluteHref(href, keep);
+        if (got === null) continue;
+        fast++;
+        const u = new URL(href);
+        if (!keep) u.hash = '';
+        assert.equal(got, u.href, `${JSON.stringify(href)} keep=${keep}`);
+        assert.equal(fastHrefHost(got), u.host, JSON.stringify(href));
+      }
+    }
+    assert.ok(fast > 2000, `the fast path was taken ${fast} times`);
+  });
+
+  it('takes the fast path for the common forms and refuses the rest', () => {
+    assert.equal(fastAbsoluteHref('http://127.0.0.1:18080/p/3/12.html#top'), 'http://127.0.0.1:18080/p/3/12.html');
+    assert.equal(fastAbsoluteHref('https://shop.example.com?q=1', true), 'https://shop.example.com/?q=1');
+    assert.equal(fastHrefHost('https://shop.example.com:8443/'), 'shop.example.com:8443');
+    for (const odd of ['http://127.1/', 'http://127.0.0.01/', 'http://a.com:80/', 'http://a.com:080/', 'http://A.com/', 'http://a.com/./b', 'http://u@a.com/', 'mailto:x@a.com', 'http://a.com/%7e']) {
+      assert.equal(fastAbsoluteHref(odd), null, odd);
+    }
+  });
+});
+
+describe('resolveHref with leading dot segments', () => {
+  it('climbs from the base directory and never above the root', () => {
+    const base = parseHrefBase('http://127.0.0.1:18080/p/3/123.html')!;
+    assert.equal(resolveHref('../4/456.html', base), 'http://127.0.0.1:18080/p/4/456.html');
+    assert.equal(resolveHref('./5.html#x', base), 'http://127.0.0.1:18080/p/3/5.html');
+    assert.equal(resolveHref('../../../../top.html', base), 'http://127.0.0.1:18080/top.html');
+    assert.equal(resolveHref('../', base), 'http://127.0.0.1:18080/p/');
   });
 });
 
