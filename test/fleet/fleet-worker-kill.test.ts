@@ -62,7 +62,6 @@ describe('fleet: a worker killed with open leases', () => {
     await waitFor(() => held().length >= 4 && robotsDone(), 60_000);
     await new Promise((r) => setTimeout(r, 100));
     workers[0].run.child.kill('SIGKILL');
-    const killedAt = Date.now();
     const { exits, stalled } = await waitAllOrStall(workers, site);
     assert.deepEqual(stalled, [], 'workers still running 15 s after the last request to the site');
     assert.equal(exits[0].signal, 'SIGKILL');
@@ -73,8 +72,9 @@ describe('fleet: a worker killed with open leases', () => {
     for (const h of heldUrls) {
       const again = site.log.filter((e) => !e.held && e.ua !== VICTIM && entryUrl(site.port, e) === h.url);
       assert.equal(again.length, 1, `${h.url} fetched once more by another worker`);
-      assert.ok(again[0].at >= killedAt, `${h.url} refetched after the kill`);
-      // The lease was granted shortly before the held request arrived; it may not be taken back early.
+      // The lease was granted shortly before the held request arrived; it may not be taken back
+      // early. (On a slow machine the kill can come after the lease ran out; then another worker
+      // may rightly fetch it before the kill, so the kill time is not the bound: the lease is.)
       assert.ok(again[0].at - h.at >= LEASE_MS - 1000, `${h.url} refetched ${Math.round(again[0].at - h.at)} ms after its lease began`);
     }
 

@@ -20,6 +20,11 @@
  *
  * Invariants: one process owns the directory (job-lock.ts); memory never runs ahead of the
  * queue log (a failed append changes nothing and throws a StoreError with a stable code).
+ *
+ * This file holds the Store contract and what memory does once a record is written; opening is
+ * in restore-jobdir.ts, the write order, seen marks and compaction in jobdir-log.ts, and the
+ * records with the most to encode in enqueue-records.ts, commit-record.ts, seen-record.ts and
+ * open-leases.ts.
  */
 import * as fs from 'node:fs';
 import type {
@@ -27,7 +32,6 @@ import type {
   FeedCheckpoint,
   HostPolicy,
   HostStats,
-  Lease,
   LeaseBatch,
   LeaseOptions,
   PageOutcome,
@@ -41,19 +45,21 @@ import type {
 import { ErrorCodes, StoreError } from '../../errors.ts';
 import { validateHostPolicy } from '../../frontier/memory-frontier.ts';
 import { validateQueuedRequests } from '../../frontier/validate-request.ts';
-import { checkFingerprint } from '../../seen/compact-fingerprint-set.ts';
 import { storeErrorFromFs } from '../../seen/seen-log.ts';
-import { compactQueueLog } from './compact-queue-log.ts';
+import { encodeCommit } from './commit-record.ts';
+import { encodeEnqueue } from './enqueue-records.ts';
+import type { EntryEncoder } from './entry-encoder.ts';
 import { JobLock } from './job-lock.ts';
 import { JobdirKV } from './jobdir-kv.ts';
-import { JOBDIR_FORMAT, checkFormat } from './jobdir-layout.ts';
-import { type QueueLog, recordChecksum } from './queue-log.ts';
-import { EntryEncoder, type Tx } from './entry-encoder.ts';
-import { MAX_RECORD_BYTES, RecordType, decodeEntry } from './queue-records.ts';
-import { RefFrontier, type RefLease } from './ref-frontier.ts';
-import type { KvEntry, LogHeader } from './replay.ts';
+import { checkFormat } from './jobdir-layout.ts';
+import { JobdirLog } from './jobdir-log.ts';
+import { openLeases } from './open-leases.ts';
+import { recordChecksum } from './queue-log.ts';
+import { RecordType } from './queue-records.ts';
+import { RefFrontier } from './ref-frontier.ts';
+import type { KvEntry } from './replay.ts';
 import { restoreJobdir } from './restore-jobdir.ts';
-import type { SeenJournal } from './seen-journal.ts';
+import { encodeSeen } from './seen-record.ts';
 
 /** Options of a JobdirStore. */
 export interface JobdirStoreOptions extends StoreOptions {
@@ -69,9 +75,6 @@ export interface JobdirStoreOptions extends StoreOptions {
   random?: () => number;
 }
 
-/** An enqueue is split into ENTRIES records of about this many bytes. */
-const ENTRIES_RECORD_BYTES = 4 * 1024 * 1024;
-
 const CAPABILITIES: StoreCapabilities = Object.freeze({ durable: true, shared: false, items: false, feedCheckpoint: true });
 
 /** The job-directory store. Create, then `open()`. */
@@ -84,10 +87,8 @@ export class JobdirStore implements Store {
 
   private state: 'new' | 'open' | 'closed' = 'new';
   private lock: JobLock | null = null;
-  private log!: QueueLog;
-  private generation = 0;
-  private createdAt = 0;
-  private journal!: SeenJournal;
+  /** The queue log and seen journal, written in crash-safe order. */
+  private readonly files: JobdirLog;
   private frontier: RefFrontier;
   private readonly policies = new Map<number, Partial<HostPolicy>>();
   private kvMap = new Map<string, KvEntry>();
@@ -96,12 +97,8 @@ export class JobdirStore implements Store {
   private retired = 0;
   private items = 0;
   private feed: FeedCheckpoint | undefined;
-  private lastSync = 0;
-  private readonly enc = new EntryEncoder(() => this.journal.set);
-  private readonly syncIntervalMs: number;
-  private readonly compactSlack: number;
-  /** No compaction below this log size (raised after a failed one). */
-  private compactAfter: number;
+  /** `files.enc`: the write buffer and host table. */
+  private readonly enc: EntryEncoder;
 
   constructor(private readonly options: JobdirStoreOptions) {
     validateHostPolicy(options.hostPolicy);
@@ -109,17 +106,31 @@ export class JobdirStore implements Store {
       throw new StoreError(ErrorCodes.STORE_INVALID_REQUEST, `maxDeliveries must be a whole number > 0 (got ${options.maxDeliveries})`);
     }
     this.dir = options.dir;
-    this.syncIntervalMs = options.syncIntervalMs ?? 1000;
-    this.compactSlack = options.compactSlackBytes ?? 64 * 1024 * 1024;
-    this.compactAfter = this.compactSlack;
     this.frontier = new RefFrontier(options.hostPolicy, options.random);
+    this.files = new JobdirLog({
+      dir: this.dir,
+      frontier: this.frontier,
+      syncIntervalMs: options.syncIntervalMs ?? 1000,
+      compactSlack: options.compactSlackBytes ?? 64 * 1024 * 1024,
+      warn: (message) => this.warn(message),
+      live: () => ({
+        done: this.done,
+        failed: this.failed,
+        retired: this.retired,
+        items: this.items,
+        feed: this.feed,
+        policies: this.policies,
+        kv: this.kvMap,
+      }),
+    });
+    this.enc = this.files.enc;
     this.kv = new JobdirKV((op) => this.writeKv(op), () => this.kvEntries());
-    const store = this;
+    const files = this.files;
     this.seen = {
-      addMany: (fps) => store.addSeen(fps),
+      addMany: (fps) => this.addSeen(fps),
       close: async () => {},
       get size() {
-        return store.journal.size;
+        return files.journal.size;
       },
     };
   }
@@ -143,7 +154,7 @@ export class JobdirStore implements Store {
       this.state = 'open';
       return info;
     } catch (error) {
-      this.closeFiles();
+      this.files.close();
       this.lock.release();
       throw error;
     }
@@ -151,10 +162,7 @@ export class JobdirStore implements Store {
 
   private load(): StoreOpenInfo {
     const r = restoreJobdir(this.dir, this.options.maxDeliveries, this.frontier, (m) => this.warn(m));
-    this.log = r.log;
-    this.journal = r.journal;
-    this.generation = r.generation;
-    this.createdAt = r.createdAt;
+    this.files.adopt(r);
     this.done = r.done;
     this.failed = r.failed;
     this.retired = r.retired;
@@ -163,8 +171,8 @@ export class JobdirStore implements Store {
     this.enc.setHosts(r.hostNames);
     for (const [id, policy] of r.policies) this.policies.set(id, policy);
     this.kvMap = r.kv;
-    this.checkpoint(true);
-    const resumed = this.journal.size > 0 || this.frontier.pending > 0 || this.done + this.failed + this.retired > 0;
+    this.files.checkpoint(true);
+    const resumed = this.files.journal.size > 0 || this.frontier.pending > 0 || this.done + this.failed + this.retired > 0;
     const info: StoreOpenInfo = { resumed, recoveredLeases: r.recoveredLeases };
     if (this.feed !== undefined) info.feed = this.feed;
     return info;
@@ -174,21 +182,9 @@ export class JobdirStore implements Store {
   async enqueue(requests: QueuedRequest[]): Promise<boolean[]> {
     this.assertOpen();
     validateQueuedRequests(requests);
-    this.enc.w.reset();
-    const tx = this.enc.begin();
-    const added = new Array<boolean>(requests.length);
-    const hostIds = this.enc.hostIdsOf(requests, tx);
-    for (let from = 0; from < requests.length; ) {
-      const r = this.enc.w.begin(RecordType.ENTRIES);
-      const countAt = this.enc.w.length;
-      this.enc.w.u32(0);
-      const { n, next } = this.enc.entries(requests, hostIds, from, added, tx, r + ENTRIES_RECORD_BYTES);
-      this.enc.w.buf.writeUInt32LE(n, countAt);
-      this.enc.w.end(r, recordChecksum);
-      from = next;
-    }
-    this.apply(tx);
-    this.afterWrite();
+    const { tx, added } = encodeEnqueue(this.enc, requests);
+    this.files.apply(tx);
+    this.files.afterWrite();
     return added;
   }
 
@@ -197,41 +193,8 @@ export class JobdirStore implements Store {
     this.assertOpen();
     const taken = this.frontier.take(options.max, options.now);
     if (taken.length === 0) return { leases: [], wakeAt: this.frontier.wakeAt(options.now) };
-    const expiresAt = options.now + options.leaseMs;
-    // Read the entries in file order so that one cached block serves many of them.
-    const order = taken.map((_, i) => i).sort((a, b) => taken[a].ref - taken[b].ref);
-    const opened = new Array<RefLease>(taken.length);
-    try {
-      for (const i of order) {
-        const t = taken[i];
-        const head = this.log.read(t.ref, 4);
-        const length = head.buf.readUInt32LE(head.at);
-        const { buf, at } = this.log.read(t.ref, length);
-        const request = decodeEntry(buf, at, t.slot.host);
-        opened[i] = { ref: t.ref, length, request, deliveries: t.deliveries, expiresAt, slot: t.slot };
-      }
-    } catch (error) {
-      for (const t of taken) this.frontier.untakeRef(t.ref, t.slot, t.deliveries);
-      throw error instanceof StoreError ? error : new StoreError(ErrorCodes.STORE_CORRUPT, `${this.log.path}: unreadable entry`, { cause: error });
-    }
-    this.enc.w.reset();
-    const r = this.enc.w.begin(RecordType.LEASE);
-    this.enc.w.u32(taken.length);
-    for (const t of taken) this.enc.w.f64(t.ref);
-    this.enc.w.end(r, recordChecksum);
-    try {
-      this.log.append(this.enc.w.buf.subarray(0, this.enc.w.length));
-    } catch (error) {
-      for (const l of opened) this.frontier.untakeRef(l.ref, l.slot, l.deliveries, l.request.priority, l.request.depth);
-      throw error;
-    }
-    const leases: Lease[] = new Array(opened.length);
-    for (let i = 0; i < opened.length; i++) {
-      const l = opened[i];
-      this.frontier.open(l);
-      leases[i] = { request: l.request, deliveries: l.deliveries, expiresAt };
-    }
-    this.maybeCheckpoint();
+    const leases = openLeases(this.files, this.frontier, taken, options.now + options.leaseMs);
+    this.files.maybeCheckpoint();
     return { leases, wakeAt: this.frontier.wakeAt(options.now) };
   }
 
@@ -240,42 +203,15 @@ export class JobdirStore implements Store {
     this.assertOpen();
     const lease = this.frontier.leases.get(outcome?.id);
     if (lease === undefined) throw unknownLease(outcome?.id);
-    const result = outcome.result;
-    if (result?.kind !== 'done' && result?.kind !== 'failed') {
-      throw new StoreError(ErrorCodes.STORE_INVALID_REQUEST, `commit of ${outcome.id}: result.kind must be "done" or "failed"`);
-    }
-    const children = outcome.children ?? [];
-    validateQueuedRequests(children);
-    const items = outcome.items?.length ?? 0;
-    const meta: Record<string, unknown> = {};
-    if (outcome.feed) meta.feed = { path: String(outcome.feed.path), offset: Number(outcome.feed.offset) };
-    if (result.kind === 'failed') meta.code = result.code;
-    this.enc.w.reset();
-    const tx = this.enc.begin();
-    const added = new Array<boolean>(children.length);
-    const hostIds = this.enc.hostIdsOf(children, tx);
-    const r = this.enc.w.begin(RecordType.COMMIT);
-    this.enc.w.f64(lease.ref);
-    this.enc.w.u8(result.kind === 'done' ? 0 : 1);
-    this.enc.w.u32(items);
-    this.enc.w.str(JSON.stringify(meta));
-    const countAt = this.enc.w.length;
-    this.enc.w.u32(0);
-    const { n } = this.enc.entries(children, hostIds, 0, added, tx, Number.POSITIVE_INFINITY);
-    this.enc.w.buf.writeUInt32LE(n, countAt);
-    this.enc.w.end(r, recordChecksum);
-    if (this.enc.w.length - r > MAX_RECORD_BYTES) {
-      this.enc.undo(tx);
-      throw new StoreError(ErrorCodes.STORE_INVALID_REQUEST, `commit of ${outcome.id} is too large (${this.enc.w.length - r} bytes; at most ${MAX_RECORD_BYTES})`);
-    }
-    this.apply(tx);
+    const c = encodeCommit(this.enc, lease.ref, outcome);
+    this.files.apply(c.tx);
     this.frontier.settle(lease);
-    if (result.kind === 'done') this.done++;
+    if (c.done) this.done++;
     else this.failed++;
-    this.items += items;
-    if (meta.feed) this.feed = meta.feed as FeedCheckpoint;
-    this.afterWrite();
-    return { added };
+    this.items += c.items;
+    if (c.feed) this.feed = c.feed;
+    this.files.afterWrite();
+    return { added: c.added };
   }
 
   /** Gives a leased request back to the queue, ready again at `retryAt`. */
@@ -288,9 +224,9 @@ export class JobdirStore implements Store {
     this.enc.w.f64(lease.ref);
     this.enc.w.f64(retryAt);
     this.enc.w.end(r, recordChecksum);
-    this.log.append(this.enc.w.buf.subarray(0, this.enc.w.length));
+    this.files.append();
     this.frontier.release(lease, retryAt);
-    this.maybeCheckpoint();
+    this.files.maybeCheckpoint();
   }
 
   /** Returns leases expired at `now` to the queue; those past `maxDeliveries` are retired. */
@@ -306,7 +242,7 @@ export class JobdirStore implements Store {
       gone.map((l) => l.ref),
     );
     try {
-      this.log.append(this.enc.w.buf.subarray(0, this.enc.w.length));
+      this.files.append();
     } catch (error) {
       for (const l of expired) this.frontier.open(l);
       throw error;
@@ -314,7 +250,7 @@ export class JobdirStore implements Store {
     for (const l of back) this.frontier.release(l, Number.NaN);
     for (const l of gone) this.frontier.settle(l);
     this.retired += gone.length;
-    this.afterWrite();
+    this.files.afterWrite();
     return back.length;
   }
 
@@ -332,7 +268,7 @@ export class JobdirStore implements Store {
     this.enc.w.u32(id);
     this.enc.w.utf8(JSON.stringify(clean));
     this.enc.w.end(r, recordChecksum);
-    this.apply(tx);
+    this.files.apply(tx);
     this.policies.set(id, { ...this.policies.get(id), ...clean });
     this.frontier.scheduler.setPolicy(name, clean);
   }
@@ -346,7 +282,7 @@ export class JobdirStore implements Store {
       done: this.done,
       failed: this.failed,
       retired: this.retired,
-      seen: this.journal.size,
+      seen: this.files.journal.size,
       items: this.items,
     };
   }
@@ -371,33 +307,25 @@ export class JobdirStore implements Store {
     }
     this.state = 'closed';
     try {
-      this.checkpoint(true);
+      this.files.checkpoint(true);
     } finally {
-      this.closeFiles();
+      this.files.close();
       this.lock?.release();
     }
   }
 
   /** Bytes on disk: queue log and seen log. */
   diskBytes(): { queue: number; seen: number } {
-    return { queue: this.log.byteLength, seen: this.journal.byteLength };
+    return this.files.diskBytes();
+  }
+
+  /** Rewrites the queue log with only what is live (compact-queue-log.ts) and renumbers refs. */
+  compact(): void {
+    this.assertOpen();
+    this.files.compact();
   }
 
   // ——— internals ———
-
-  /** Appends the encoded record(s); on failure undoes the seen additions and new host ids. */
-  private apply(tx: Tx): void {
-    let start: number;
-    try {
-      start = this.log.append(this.enc.w.buf.subarray(0, this.enc.w.length));
-    } catch (error) {
-      this.enc.undo(tx);
-      throw error;
-    }
-    const p = tx.pushes;
-    for (let i = 0; i < p.length; i += 5) this.frontier.push(this.enc.hostNames[p[i]], start + p[i + 1], p[i + 2], p[i + 3], p[i + 4]);
-    this.journal.append(tx.fps);
-  }
 
   private expireRecord(back: number[], gone: number[]): void {
     const r = this.enc.w.begin(RecordType.EXPIRE);
@@ -411,21 +339,10 @@ export class JobdirStore implements Store {
   /** `store.seen.addMany`: a SEEN record, then the seen log. */
   private async addSeen(fps: readonly Uint8Array[]): Promise<boolean[]> {
     this.assertOpen();
-    for (const fp of fps) checkFingerprint(fp);
-    const tx = this.enc.begin();
-    const added = fps.map((fp) => {
-      const isNew = this.journal.set.add(fp);
-      if (isNew) tx.fps.push(Uint8Array.from(fp));
-      return isNew;
-    });
+    const { tx, added } = encodeSeen(this.enc, this.files.journal.set, fps);
     if (tx.fps.length === 0) return added;
-    this.enc.w.reset();
-    const r = this.enc.w.begin(RecordType.SEEN);
-    this.enc.w.u32(tx.fps.length);
-    for (const fp of tx.fps) this.enc.w.bytes(fp);
-    this.enc.w.end(r, recordChecksum);
-    this.apply(tx);
-    this.afterWrite();
+    this.files.apply(tx);
+    this.files.afterWrite();
     return added;
   }
 
@@ -435,7 +352,7 @@ export class JobdirStore implements Store {
     const r = this.enc.w.begin(RecordType.KV);
     this.enc.w.utf8(JSON.stringify(op));
     this.enc.w.end(r, recordChecksum);
-    this.log.append(this.enc.w.buf.subarray(0, this.enc.w.length));
+    this.files.append();
     if (op.v === undefined) this.kvMap.delete(op.k);
     else this.kvMap.set(op.k, { v: op.v, e: op.e ?? Number.POSITIVE_INFINITY });
   }
@@ -443,103 +360,6 @@ export class JobdirStore implements Store {
   private kvEntries(): Map<string, KvEntry> {
     this.assertOpen();
     return this.kvMap;
-  }
-
-  /**
-   * After a successful write: checkpoint when due, compact when the log is mostly dead. A
-   * failed compaction is reported, not thrown (the write itself succeeded), and is not tried
-   * again until the log has grown by another slack.
-   */
-  private afterWrite(): void {
-    this.maybeCheckpoint();
-    const size = this.log.byteLength;
-    if (size < this.compactAfter || size <= 2 * this.frontier.liveBytes + this.compactSlack) return;
-    try {
-      this.compact();
-      this.compactAfter = this.compactSlack;
-    } catch (error) {
-      this.compactAfter = size + this.compactSlack;
-      this.warn(`compaction of ${this.dir} failed, the crawl goes on with the uncompacted log: ${(error as Error).message}`);
-    }
-  }
-
-  private maybeCheckpoint(): void {
-    if (Date.now() - this.lastSync >= this.syncIntervalMs) this.checkpoint(false);
-  }
-
-  /**
-   * Syncs the seen log, then records its length as the seen mark, then syncs the queue log.
-   * Skipped while fingerprints wait in the backlog (the mark would claim them).
-   */
-  private checkpoint(force: boolean): void {
-    this.lastSync = Date.now();
-    const journal = this.journal;
-    if (!journal.flushBacklog()) return;
-    const length = journal.byteLength;
-    if (length === journal.markedLength && !force) return;
-    journal.sync();
-    if (length !== journal.markedLength) {
-      this.enc.w.reset();
-      const r = this.enc.w.begin(RecordType.SEEN_MARK);
-      this.enc.w.f64(length);
-      this.enc.w.end(r, recordChecksum);
-      this.log.append(this.enc.w.buf.subarray(0, this.enc.w.length));
-      journal.markedLength = length;
-    }
-    this.log.sync();
-  }
-
-  /** Rewrites the queue log with only what is live (compact-queue-log.ts) and renumbers refs. */
-  compact(): void {
-    this.assertOpen();
-    if (!this.journal.flushBacklog()) return;
-    this.journal.sync();
-    const seenMark = this.journal.byteLength;
-    const { live, states } = this.frontier.liveRefs();
-    const { log, refs } = compactQueueLog({
-      dir: this.dir,
-      generation: this.generation + 1,
-      oldLog: this.log,
-      header: { ...this.header(), generation: this.generation + 1, seenMark },
-      hosts: this.enc.hostNames,
-      policies: this.policies,
-      kv: this.kvMap,
-      live,
-      states,
-    });
-    this.log = log;
-    this.generation++;
-    this.journal.markedLength = seenMark;
-    this.frontier.remapSorted(live, refs);
-    this.lastSync = Date.now();
-  }
-
-  private header(): LogHeader {
-    const h: LogHeader = {
-      format: JOBDIR_FORMAT,
-      generation: this.generation,
-      createdAt: this.createdAt,
-      done: this.done,
-      failed: this.failed,
-      retired: this.retired,
-      items: this.items,
-      seenMark: this.journal.markedLength,
-    };
-    if (this.feed) h.feed = this.feed;
-    return h;
-  }
-
-  private closeFiles(): void {
-    try {
-      this.log?.close();
-    } catch {
-      // already closed
-    }
-    try {
-      this.journal?.close();
-    } catch {
-      // already closed
-    }
   }
 
   private warn(message: string): void {
