@@ -11,6 +11,7 @@ import type { Config } from '../config.ts';
 import type { Store, StoreOptions } from '../contracts.ts';
 import { ConfigError, ErrorCodes } from '../errors.ts';
 import { storeDelayMs } from './host-delays.ts';
+import { redactUrl } from '../stores/redis/redact-url.ts';
 
 /** What `createStore` needs beyond the config. */
 export interface CreateStoreOptions {
@@ -71,7 +72,7 @@ export async function createStore(config: Config, options: CreateStoreOptions): 
     const Redis = await loadBackend('redis');
     if (Redis === null) throw new ConfigError(ErrorCodes.CONFIG_INVALID, 'the redis store is not available in this build', { details: { setting: 'store' } });
     const crawl = config.crawlName || options.crawlName;
-    return { store: new Redis({ ...base, url: config.redis, crawl } as never), location: `${config.redis} crawl "${crawl}"`, kind: 'redis' };
+    return { store: new Redis({ ...base, url: config.redis, crawl } as never), location: `${redactUrl(config.redis)} crawl "${crawl}"`, kind: 'redis' };
   }
   if (config.store === 'jobdir') {
     const Jobdir = await loadBackend('jobdir');

@@ -8,7 +8,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { FrontierStats, HostStats } from '../../contracts.ts';
 import { parseHostStats, toStats } from './crawl-index.ts';
-import { createRedisClient, type RedisLog, stderrLog } from './redis-connection.ts';
+import { createRedisClient, type RedisLog, stderrLog, withConnectionFailure } from './redis-connection.ts';
 import { RedisKeys } from './redis-keys.ts';
 
 /** The state of one crawl. */
@@ -41,11 +41,13 @@ export async function redisCrawlStatus(url: string, crawl: string, options: Redi
   const keys = new RedisKeys(options.prefix ?? 'sf', crawl);
   const client = options.client ?? createRedisClient(url, options.log ?? stderrLog);
   try {
-    const [meta, totals, hosts] = await Promise.all([
-      client.hgetall(keys.meta),
-      client.hmget(keys.index[1], 'pending', 'leased', 'done', 'failed', 'retired', 'seen', 'items'),
-      client.hgetall(keys.index[0]),
-    ]);
+    const [meta, totals, hosts] = await withConnectionFailure(client, () =>
+      Promise.all([
+        client.hgetall(keys.meta),
+        client.hmget(keys.index[1], 'pending', 'leased', 'done', 'failed', 'retired', 'seen', 'items'),
+        client.hgetall(keys.index[0]),
+      ]),
+    );
     return {
       crawl,
       exists: meta.version !== undefined,

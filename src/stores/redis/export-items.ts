@@ -9,7 +9,7 @@
  */
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
-import { createRedisClient, type RedisLog, stderrLog } from './redis-connection.ts';
+import { createRedisClient, type RedisLog, stderrLog, withConnectionFailure } from './redis-connection.ts';
 import { RedisKeys } from './redis-keys.ts';
 
 /** Options of an export. */
@@ -49,7 +49,8 @@ export async function exportRedisItems(options: ExportItemsOptions): Promise<Exp
   const lastIds = new Map<string, string>();
   let items = 0;
   try {
-    const hosts = (await client.hkeys(keys.index[0])).sort();
+    // Reading the index is the first command: a client closed for good fails here, with its reason.
+    const hosts = (await withConnectionFailure(client, () => client.hkeys(keys.index[0]))).sort();
     for (const host of hosts) {
       const stream = keys.items(host);
       let start = '-';

@@ -15,6 +15,7 @@
  * - the crawl-level index only lags the host slots; isFinished confirms an empty-looking
  *   crawl with a census of every host before it answers true.
  */
+import type { ConnectionOptions } from 'node:tls';
 import { Cluster, type Redis } from 'ioredis';
 import type {
   CommitResult,
@@ -35,7 +36,7 @@ import { ErrorCodes, StoreError } from '../../errors.ts';
 import { validateHostPolicy } from '../../frontier/memory-frontier.ts';
 import { validatePageOutcome, validateQueuedRequests } from '../../frontier/validate-request.ts';
 import { CrawlIndex, parseHostStats, viewSummary } from './crawl-index.ts';
-import { createRedisClient, type RedisLog, stderrLog } from './redis-connection.ts';
+import { createRedisClient, type RedisLog, stderrLog, withConnectionFailure } from './redis-connection.ts';
 import { isTaggableHost, LAYOUT_VERSION, RedisKeys } from './redis-keys.ts';
 import { RedisKV } from './redis-kv.ts';
 import { defineScripts, type RedisScripts } from './redis-scripts.ts';
@@ -46,6 +47,8 @@ import { checkListpackConfig, retrying } from './redis-support.ts';
 export interface RedisStoreOptions extends StoreOptions {
   /** `redis://`, `rediss://` or `redis+cluster://host:port,host:port` (ignored when `client` is given). */
   url?: string;
+  /** TLS options for a `rediss://` URL, e.g. `{ ca }` to trust a private CA (ignored when `client` is given). */
+  tls?: ConnectionOptions;
   /** An existing ioredis client or cluster to use; the caller keeps owning it. */
   client?: Redis | Cluster;
   /** Name of the shared crawl: `[A-Za-z0-9._-]`. */
@@ -165,12 +168,12 @@ export class RedisStore implements Store {
   async open(): Promise<StoreOpenInfo> {
     if (this.state === 'closed') throw closedError();
     if (this.state === 'open') return { resumed: true, recoveredLeases: 0 };
-    const client = this.options.client ?? createRedisClient(this.options.url ?? 'redis://127.0.0.1:6379', this.log);
+    const client = this.options.client ?? createRedisClient(this.options.url ?? 'redis://127.0.0.1:6379', this.log, { tls: this.options.tls });
     this.client = client;
     this.scriptSet = defineScripts(client);
     this.crawlIndex = new CrawlIndex(this.scriptSet, this.keys);
     this.state = 'open';
-    await checkListpackConfig(client, this.log);
+    await withConnectionFailure(client, () => checkListpackConfig(client, this.log));
     const meta = this.keys.meta;
     const [version, seeded] = await this.rt(async () => {
       await client.hsetnx(meta, 'version', LAYOUT_VERSION);
@@ -462,7 +465,8 @@ export class RedisStore implements Store {
 
   private async rt<T>(fn: () => Promise<T>): Promise<T> {
     this.roundTrips++;
-    return fn();
+    // A client closed for good (untrusted certificate, refused password) fails with why.
+    return this.client ? withConnectionFailure(this.client, fn) : fn();
   }
 
   private retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
