@@ -117,6 +117,31 @@ describe('redis store: fleet behaviour', () => {
       await store.close();
     }));
 
+  it('commits a page whose links span other hosts in one round trip, children queued and ack applied', () =>
+    withCrawl(async (crawl) => {
+      const store = makeStore(crawl);
+      await store.open();
+      await store.enqueue([makeRequest('https://home.test/')]);
+      const [lease] = (await store.lease({ max: 1, now: T0, leaseMs: 10_000 })).leases;
+      const children = [
+        makeRequest('https://home.test/a'),
+        makeRequest('https://other1.test/b'),
+        makeRequest('https://other2.test/c'),
+        makeRequest('https://other2.test/d'),
+        makeRequest('https://home.test/'),
+      ];
+      const before = store.roundTrips;
+      const result = await store.commit({ id: lease.request.id, result: { kind: 'done' }, children, items: ['{"n":1}'] });
+      assert.equal(store.roundTrips - before, 1, 'pushes, report and ack sent together');
+      assert.deepEqual(result.added, [true, true, true, true, false]);
+      const stats = await store.stats();
+      assert.equal(stats.done, 1);
+      assert.equal(stats.pending, 4);
+      const hosts = new Set((await store.lease({ max: 10, now: T0 + 1, leaseMs: 10_000 })).leases.map((l) => l.request.host));
+      assert.deepEqual([...hosts].sort(), ['home.test', 'other1.test', 'other2.test']);
+      await store.close();
+    }));
+
   it('keeps the seen set in small listpack buckets as it grows', () =>
     withCrawl(async (crawl) => {
       const store = makeStore(crawl);

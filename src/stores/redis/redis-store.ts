@@ -274,7 +274,8 @@ export class RedisStore implements Store {
     const own = groups.get(lease.host) ?? [];
     groups.delete(lease.host);
     const now = Date.now();
-    if (groups.size > 0) await this.retry('commit children', () => this.pushGroups(children, groups, added, now, false));
+    const cluster = this.client instanceof Cluster;
+    if (groups.size > 0 && cluster) await this.retry('commit children', () => this.pushGroups(children, groups, added, now, false));
     const ownChildren = own.map((i) => children[i]);
     const ackArgs = [
       String(now),
@@ -291,13 +292,17 @@ export class RedisStore implements Store {
     const ack = () => this.scripts()['host-ack'](this.keys.host(lease.host), ackArgs);
     const reply = await this.retry('commit', async () => {
       if (groups.size === 0) return this.rt(ack);
-      if (this.client instanceof Cluster) {
-        // Different nodes run these: the report must be in before the ack goes out.
+      if (cluster) {
+        // Different nodes run these: the children and the report must be in before the ack goes out.
         await this.rt(() => this.index().report());
         return this.rt(ack);
       }
-      // One connection, one server: Redis runs the report before the ack.
-      const [, r] = await this.rt(() => Promise.all([this.index().report(), ack()]));
+      // One connection, one server: Redis runs what was sent in the order it was sent, so the
+      // other hosts' children (registered and pushed) and the report are in before the ack, in
+      // one round trip. A resend after a lost connection is harmless: pushes test the seen set
+      // first and the ack checks its lease token.
+      const [pushed, , r] = await this.rt(() => Promise.all([this.sendGroups(children, groups, now, false), this.index().report(), ack()]));
+      this.applyGroups(groups, pushed, added);
       return r;
     });
     this.held.delete(outcome.id);
@@ -417,18 +422,26 @@ export class RedisStore implements Store {
 
   /** Pushes each host group of `requests` with one host script each (one round trip), registering the hosts. */
   private async pushGroups(requests: readonly QueuedRequest[], groups: Map<string, number[]>, added: boolean[], now: number, withReport: boolean): Promise<void> {
+    const replies = await this.rt(() => this.sendGroups(requests, groups, now, withReport));
+    this.applyGroups(groups, replies, added);
+  }
+
+  /** Sends the host registration and one push script per host group, without waiting for them. */
+  private sendGroups(requests: readonly QueuedRequest[], groups: Map<string, number[]>, now: number, withReport: boolean): Promise<unknown[]> {
     const hosts = [...groups.keys()];
     const register = withReport ? this.index().report(hosts) : this.scripts()['crawl-report'](this.keys.index, ['0', String(hosts.length), ...hosts]);
-    const replies = await this.rt(() =>
-      Promise.all([
-        register,
-        ...hosts.map((host) => {
-          const members = groups.get(host)!.map((i) => requests[i]);
-          return this.scripts()['host-push'](this.keys.host(host), [String(now), ...this.policyArgs, String(members.length), ...requestArgs(members)]);
-        }),
-      ]),
-    );
-    hosts.forEach((host, k) => {
+    return Promise.all([
+      register,
+      ...hosts.map((host) => {
+        const members = groups.get(host)!.map((i) => requests[i]);
+        return this.scripts()['host-push'](this.keys.host(host), [String(now), ...this.policyArgs, String(members.length), ...requestArgs(members)]);
+      }),
+    ]);
+  }
+
+  /** Records what {@link sendGroups} answered: which requests were new, and each host's index state. */
+  private applyGroups(groups: Map<string, number[]>, replies: unknown[], added: boolean[]): void {
+    [...groups.keys()].forEach((host, k) => {
       const reply = replies[k + 1] as string[];
       groups.get(host)!.forEach((i, j) => {
         added[i] = reply[0][j] === '1';
