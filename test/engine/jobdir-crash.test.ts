@@ -95,16 +95,24 @@ describe('superfilter crawl on a job directory, under kill -9 and Ctrl-C', () =>
     for (let round = 0; round < 40 && !finished; round++) {
       const run = cli(args('kill'));
       // Kills are placed by the crawl's progress, not by the clock, so that a fast machine
-      // still gets 20 of them before the crawl ends: every third round dies during start-up,
-      // the others after 1-60 new page fetches plus a few ms (mid-fetch, mid-parse or mid-commit).
+      // still gets 20 of them before the crawl ends: every third round dies during start-up
+      // (at a random moment, but before its first page fetch), the others after 1-60 new page
+      // fetches plus a few ms (mid-fetch, mid-parse or mid-commit).
+      const alive = () => run.child.exitCode === null && run.child.signalCode === null;
+      const startCount = pageFetches();
       let trigger: Promise<null>;
       if (kills.length >= 20) trigger = new Promise<null>(() => {}); // the last run finishes the crawl
-      else if (round % 3 === 0) trigger = sleep(50 + Math.random() * 600).then(() => null);
-      else {
-        const target = pageFetches() + 1 + Math.floor(Math.random() * 60);
+      else if (round % 3 === 0) {
+        const deadline = Date.now() + 30 + Math.random() * 600;
+        trigger = (async () => {
+          while (Date.now() < deadline && pageFetches() === startCount && alive()) await sleep(2);
+          return null;
+        })();
+      } else {
+        const target = startCount + 1 + Math.floor(Math.random() * 60);
         const extraMs = Math.random() * 15;
         trigger = (async () => {
-          while (pageFetches() < target && run.child.exitCode === null && run.child.signalCode === null) await sleep(2);
+          while (pageFetches() < target && alive()) await sleep(2);
           await sleep(extraMs);
           return null;
         })();
@@ -124,8 +132,8 @@ describe('superfilter crawl on a job directory, under kill -9 and Ctrl-C', () =>
         finished = kills.length >= 20;
       }
     }
-    assert.ok(kills.length >= 20, `killed ${kills.length} times`);
-    assert.ok(finished, 'a final run finished the crawl');
+    assert.ok(kills.length >= 20, `killed ${kills.length} times before the crawl ended (${pageFetches()} page fetches)`);
+    assert.ok(finished, `a final run finished the crawl (${kills.length} kills, ${pageFetches()} page fetches)`);
     checkCrawl(site, join(tmp.dir, 'kill.jsonl'), kills);
   });
 
