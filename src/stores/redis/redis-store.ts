@@ -14,6 +14,11 @@
  *   children are found seen and already queued. Items are written by the ack alone.
  * - the crawl-level index only lags the host slots; isFinished confirms an empty-looking
  *   crawl with a census of every host before it answers true.
+ *
+ * The store keeps the protocol's order and its round trips; the parts it drives get a
+ * StoreContext and never import this module: seed-claim.ts (joining, seeding), lease-batch.ts
+ * (claim and per-host leases), push-groups.ts (pushes to many hosts), request-args.ts (how
+ * requests are sent to the scripts), host-census.ts (the census).
  */
 import type { ConnectionOptions } from 'node:tls';
 import { Cluster, type Redis } from 'ioredis';
@@ -22,7 +27,6 @@ import type {
   FrontierStats,
   HostPolicy,
   HostStats,
-  Lease,
   LeaseBatch,
   LeaseOptions,
   PageOutcome,
@@ -35,13 +39,19 @@ import type {
 import { ErrorCodes, StoreError } from '../../errors.ts';
 import { validateHostPolicy } from '../../frontier/memory-frontier.ts';
 import { validatePageOutcome, validateQueuedRequests } from '../../frontier/validate-request.ts';
-import { CrawlIndex, parseHostStats, viewSummary } from './crawl-index.ts';
+import { CrawlIndex, parseHostStats } from './crawl-index.ts';
+import { takeHostCensus } from './host-census.ts';
+import { type HeldLease, leaseBatch } from './lease-batch.ts';
+import { applyGroups, pushGroups, sendGroups } from './push-groups.ts';
 import { createRedisClient, type RedisLog, stderrLog, withConnectionFailure } from './redis-connection.ts';
-import { isTaggableHost, LAYOUT_VERSION, RedisKeys } from './redis-keys.ts';
+import { isTaggableHost, RedisKeys } from './redis-keys.ts';
 import { RedisKV } from './redis-kv.ts';
 import { defineScripts, type RedisScripts } from './redis-scripts.ts';
 import { RedisSeenFilter } from './redis-seen-filter.ts';
 import { checkListpackConfig, retrying } from './redis-support.ts';
+import { checkHosts, groupByHost, requestArgs } from './request-args.ts';
+import { SeedClaim } from './seed-claim.ts';
+import type { StoreContext } from './store-context.ts';
 
 /** Options of a RedisStore. */
 export interface RedisStoreOptions extends StoreOptions {
@@ -66,42 +76,6 @@ export interface RedisStoreOptions extends StoreOptions {
 }
 
 const CAPABILITIES: StoreCapabilities = Object.freeze({ durable: true, shared: true, items: true, feedCheckpoint: false });
-const SEED_CLAIM_MS = 60_000;
-
-interface HeldLease {
-  host: string;
-  token: string;
-}
-
-/** Score of a request in its host queue: higher priority first, then lower depth. */
-function queueScore(r: QueuedRequest): string {
-  return String(-r.priority * 1_048_576 + Math.min(Math.max(0, Math.floor(r.depth)), 1_048_575));
-}
-
-/** Script arguments of requests: (fp | '', id, score, json) each. */
-function requestArgs(requests: readonly QueuedRequest[]): string[] {
-  const out: string[] = [];
-  for (const r of requests) out.push(r.dontFilter ? '' : r.fingerprint.slice(0, 20), r.id, queueScore(r), JSON.stringify(r));
-  return out;
-}
-
-function groupByHost<T extends { host: string }>(items: readonly T[]): Map<string, number[]> {
-  const groups = new Map<string, number[]>();
-  items.forEach((item, i) => {
-    const g = groups.get(item.host);
-    if (g) g.push(i);
-    else groups.set(item.host, [i]);
-  });
-  return groups;
-}
-
-function checkHosts(requests: readonly QueuedRequest[]): void {
-  for (const r of requests) {
-    if (!isTaggableHost(r.host)) {
-      throw new StoreError(ErrorCodes.STORE_INVALID_REQUEST, `invalid request ${r.id}: host may not hold braces or spaces`, { details: { id: r.id } });
-    }
-  }
-}
 
 function unknownLease(id: string): StoreError {
   return new StoreError(ErrorCodes.STORE_UNKNOWN_LEASE, `no open lease for request ${id}`, { details: { id } });
@@ -126,11 +100,10 @@ export class RedisStore implements Store {
   private readonly holdMs: number;
   private readonly ackRetentionMs: number;
   private readonly random: () => number;
-  private seeder = false;
-  private seeded = false;
   private knownSeen = 0;
   private flushTimer?: NodeJS.Timeout;
-  private readonly workerId = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  private readonly ctx: StoreContext;
+  private readonly seed: SeedClaim;
 
   constructor(private readonly options: RedisStoreOptions) {
     validateHostPolicy(options.hostPolicy);
@@ -144,6 +117,19 @@ export class RedisStore implements Store {
     this.holdMs = options.holdMs ?? 2000;
     this.ackRetentionMs = options.ackRetentionMs ?? 120_000;
     this.random = options.random ?? Math.random;
+    this.ctx = {
+      keys: this.keys,
+      policyArgs: this.policyArgs,
+      redis: () => this.redis(),
+      scripts: () => this.scripts(),
+      index: () => this.index(),
+      rt: (fn) => this.rt(fn),
+      scheduleFlush: () => this.scheduleFlush(),
+      addSeen: (n) => {
+        this.knownSeen += n;
+      },
+    };
+    this.seed = new SeedClaim(this.ctx);
     this.kv = new RedisKV(() => this.redis(), this.keys);
     this.seen = new RedisSeenFilter({
       scripts: () => this.scripts(),
@@ -174,22 +160,7 @@ export class RedisStore implements Store {
     this.crawlIndex = new CrawlIndex(this.scriptSet, this.keys);
     this.state = 'open';
     await withConnectionFailure(client, () => checkListpackConfig(client, this.log));
-    const meta = this.keys.meta;
-    const [version, seeded] = await this.rt(async () => {
-      await client.hsetnx(meta, 'version', LAYOUT_VERSION);
-      await client.hsetnx(meta, 'created', String(Date.now()));
-      return client.hmget(meta, 'version', 'seeded');
-    });
-    if (version !== LAYOUT_VERSION) {
-      throw new StoreError(ErrorCodes.STORE_VERSION, `crawl "${this.keys.crawl}" has key layout ${version}; this superfilter reads layout ${LAYOUT_VERSION}`);
-    }
-    if (seeded === '1') {
-      this.seeded = true;
-      return { resumed: true, recoveredLeases: 0 };
-    }
-    const won = await this.rt(() => client.set(this.keys.seedClaim, this.workerId, 'PX', SEED_CLAIM_MS, 'NX'));
-    this.seeder = won === 'OK';
-    return { resumed: !this.seeder, recoveredLeases: 0 };
+    return this.seed.join();
   }
 
   /** Seen test-and-set + push, per host in one script each; all hosts in one round trip. */
@@ -200,8 +171,8 @@ export class RedisStore implements Store {
     if (requests.length === 0) return [];
     const groups = groupByHost(requests);
     const added = new Array<boolean>(requests.length).fill(false);
-    await this.retry('enqueue', () => this.pushGroups(requests, groups, added, Date.now(), true));
-    if (this.seeder && !this.seeded) void this.redis().pexpire(this.keys.seedClaim, SEED_CLAIM_MS).catch(() => {});
+    await this.retry('enqueue', () => pushGroups(this.ctx, requests, groups, added, Date.now(), true));
+    this.seed.extend();
     await this.retry('enqueue report', () => this.rt(() => this.index().report()));
     return added;
   }
@@ -213,51 +184,8 @@ export class RedisStore implements Store {
     if (!(Number.isInteger(max) && max >= 0) || !Number.isFinite(now) || !(Number.isFinite(leaseMs) && leaseMs > 0)) {
       throw new StoreError(ErrorCodes.STORE_INVALID_REQUEST, `invalid lease options ${JSON.stringify({ max, now, leaseMs })}`);
     }
-    await this.markSeeded();
-    const claim = await this.rt(() =>
-      this.index().carry((reports) => this.scripts()['crawl-claim'](this.keys.index, [String(now), String(Math.max(max, 0)), String(this.holdMs), ...reports])),
-    );
-    let wake = claim[0] === '' ? Number.POSITIVE_INFINITY : Number(claim[0]);
-    const picks: [string, number][] = [];
-    for (let i = 1; i < claim.length; i += 2) picks.push([claim[i], Number(claim[i + 1])]);
-    const perHost: Lease[][] = [];
-    if (picks.length > 0 && max > 0) {
-      const replies = await this.rt(() =>
-        Promise.all(
-          picks.map(([host, cap]) =>
-            this.scripts()['host-lease'](this.keys.host(host), [String(now), ...this.policyArgs, String(cap), String(leaseMs), String(this.random())]),
-          ),
-        ),
-      );
-      replies.forEach((reply, i) => {
-        const host = picks[i][0];
-        const summary = reply.slice(0, 12);
-        this.index().add(host, summary);
-        const { readyAt } = viewSummary(summary);
-        if (readyAt >= 0) wake = Math.min(wake, readyAt);
-        const leases: Lease[] = [];
-        for (let j = 12; j < reply.length; j += 4) {
-          const request = JSON.parse(reply[j + 1]) as QueuedRequest;
-          this.held.set(reply[j], { host, token: reply[j + 3] });
-          leases.push({ request, deliveries: Number(reply[j + 2]), expiresAt: now + leaseMs });
-        }
-        perHost.push(leases);
-      });
-      this.scheduleFlush();
-    }
-    const leases: Lease[] = [];
-    for (let round = 0; leases.length < max; round++) {
-      let any = false;
-      for (const list of perHost) {
-        if (round < list.length) {
-          leases.push(list[round]);
-          any = true;
-        }
-      }
-      if (!any) break;
-    }
-    const wakeAt = wake === Number.POSITIVE_INFINITY ? null : Math.max(now, Math.ceil(wake));
-    return { leases, wakeAt };
+    await this.seed.markSeeded();
+    return leaseBatch(this.ctx, options, { holdMs: this.holdMs, random: this.random }, this.held);
   }
 
   /** Commits a page: other hosts' children, their report, then the ack with items and same-host children. */
@@ -275,7 +203,7 @@ export class RedisStore implements Store {
     groups.delete(lease.host);
     const now = Date.now();
     const cluster = this.client instanceof Cluster;
-    if (groups.size > 0 && cluster) await this.retry('commit children', () => this.pushGroups(children, groups, added, now, false));
+    if (groups.size > 0 && cluster) await this.retry('commit children', () => pushGroups(this.ctx, children, groups, added, now, false));
     const ownChildren = own.map((i) => children[i]);
     const ackArgs = [
       String(now),
@@ -301,8 +229,8 @@ export class RedisStore implements Store {
       // other hosts' children (registered and pushed) and the report are in before the ack, in
       // one round trip. A resend after a lost connection is harmless: pushes test the seen set
       // first and the ack checks its lease token.
-      const [pushed, , r] = await this.rt(() => Promise.all([this.sendGroups(children, groups, now, false), this.index().report(), ack()]));
-      this.applyGroups(groups, pushed, added);
+      const [pushed, , r] = await this.rt(() => Promise.all([sendGroups(this.ctx, children, groups, now, false), this.index().report(), ack()]));
+      applyGroups(this.ctx, groups, pushed, added);
       return r;
     });
     this.held.delete(outcome.id);
@@ -381,23 +309,10 @@ export class RedisStore implements Store {
   /** True when seeding is over and no host has pending requests or open leases (confirmed by a census). */
   async isFinished(): Promise<boolean> {
     this.assertOpen();
-    await this.markSeeded();
-    if (!this.seeded) {
-      const meta = await this.rt(() => this.redis().hget(this.keys.meta, 'seeded'));
-      if (meta === '1') this.seeded = true;
-      else if ((await this.redis().exists(this.keys.seedClaim)) === 1) return false;
-    }
+    if (!(await this.seed.isOver())) return false;
     const before = await this.stats();
     if (before.pending > 0 || before.leased > 0) return false;
-    const hosts = await this.rt(() => this.redis().hkeys(this.keys.index[0]));
-    const args = [String(0), ...this.policyArgs];
-    for (let i = 0; i < hosts.length; i += 500) {
-      const chunk = hosts.slice(i, i + 500);
-      const replies = await this.rt(() => Promise.all(chunk.map((h) => this.scripts()['host-summary'](this.keys.host(h), args))));
-      replies.forEach((reply, k) => {
-        this.index().add(chunk[k], reply);
-      });
-    }
+    await takeHostCensus(this.ctx);
     const after = await this.stats();
     return after.pending === 0 && after.leased === 0;
   }
@@ -410,7 +325,7 @@ export class RedisStore implements Store {
     }
     if (this.flushTimer) clearTimeout(this.flushTimer);
     try {
-      await this.markSeeded();
+      await this.seed.markSeeded();
       if (this.index().size > 0) await this.index().report();
     } catch (error) {
       this.log('warn', `redis store: could not send the last reports on close: ${(error as Error).message}`);
@@ -418,47 +333,6 @@ export class RedisStore implements Store {
       this.state = 'closed';
       if (!this.options.client) await this.client?.quit().catch(() => this.client?.disconnect());
     }
-  }
-
-  /** Pushes each host group of `requests` with one host script each (one round trip), registering the hosts. */
-  private async pushGroups(requests: readonly QueuedRequest[], groups: Map<string, number[]>, added: boolean[], now: number, withReport: boolean): Promise<void> {
-    const replies = await this.rt(() => this.sendGroups(requests, groups, now, withReport));
-    this.applyGroups(groups, replies, added);
-  }
-
-  /** Sends the host registration and one push script per host group, without waiting for them. */
-  private sendGroups(requests: readonly QueuedRequest[], groups: Map<string, number[]>, now: number, withReport: boolean): Promise<unknown[]> {
-    const hosts = [...groups.keys()];
-    const register = withReport ? this.index().report(hosts) : this.scripts()['crawl-report'](this.keys.index, ['0', String(hosts.length), ...hosts]);
-    return Promise.all([
-      register,
-      ...hosts.map((host) => {
-        const members = groups.get(host)!.map((i) => requests[i]);
-        return this.scripts()['host-push'](this.keys.host(host), [String(now), ...this.policyArgs, String(members.length), ...requestArgs(members)]);
-      }),
-    ]);
-  }
-
-  /** Records what {@link sendGroups} answered: which requests were new, and each host's index state. */
-  private applyGroups(groups: Map<string, number[]>, replies: unknown[], added: boolean[]): void {
-    [...groups.keys()].forEach((host, k) => {
-      const reply = replies[k + 1] as string[];
-      groups.get(host)!.forEach((i, j) => {
-        added[i] = reply[0][j] === '1';
-      });
-      this.knownSeen += [...reply[0]].filter((c) => c === '1').length;
-      this.index().add(host, reply.slice(1));
-    });
-  }
-
-  /** Ends the seeding phase: other workers may now decide the crawl is finished. */
-  private async markSeeded(): Promise<void> {
-    if (!this.seeder || this.seeded) return;
-    await this.rt(async () => {
-      await this.redis().hset(this.keys.meta, 'seeded', '1');
-      await this.redis().del(this.keys.seedClaim);
-    });
-    this.seeded = true;
   }
 
   private scheduleFlush(): void {
