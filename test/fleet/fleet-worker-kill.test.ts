@@ -55,11 +55,16 @@ describe('fleet: a worker killed with open leases', () => {
 
   it('returns the dead worker’s leases to the others after the lease time; nothing lost, items once', { timeout: 120_000 }, async () => {
     const args = ['--concurrency', '4', '--set', `leaseMs=${LEASE_MS}`];
-    workers = startWorkers({ count: 4, site, redis: REDIS, crawl, dir: tmp.dir, args });
     const held = () => site.log.filter((e) => e.held);
     const robotsDone = () => site.hostNames.every((h) => site.log.some((e) => e.host === h && e.path === '/robots.txt'));
-    // The victim fills its 4 slots with held pages (and every robots.txt is in, so no robots claim dies with it).
-    await waitFor(() => held().length >= 4 && robotsDone(), 60_000);
+    // The victim starts alone and fills its 4 slots with held pages before the others join:
+    // started together, three fast workers can crawl the whole site while a slow machine is
+    // still starting the victim. Then every robots.txt must be in, so no robots claim dies with it.
+    const shared = { site, redis: REDIS, crawl, dir: tmp.dir, args };
+    workers = startWorkers({ ...shared, count: 1 });
+    await waitFor(() => held().length >= 4, 60_000);
+    workers.push(...startWorkers({ ...shared, count: 3, first: 1 }));
+    await waitFor(() => robotsDone(), 60_000);
     await new Promise((r) => setTimeout(r, 100));
     workers[0].run.child.kill('SIGKILL');
     const { exits, stalled } = await waitAllOrStall(workers, site);
