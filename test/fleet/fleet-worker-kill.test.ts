@@ -64,7 +64,7 @@ describe('fleet: a worker killed with open leases', () => {
     workers = startWorkers({ ...shared, count: 1 });
     await waitFor(() => held().length >= 4, 60_000);
     workers.push(...startWorkers({ ...shared, count: 3, first: 1 }));
-    await waitFor(() => robotsDone(), 60_000);
+    await waitFor(robotsDone, 60_000);
     await new Promise((r) => setTimeout(r, 100));
     workers[0].run.child.kill('SIGKILL');
     const { exits, stalled } = await waitAllOrStall(workers, site);
